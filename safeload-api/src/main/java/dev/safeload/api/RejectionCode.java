@@ -43,8 +43,6 @@ public final class RejectionCode {
     public static final RejectionCode UNSUPPORTED_FORMAT = builtIn("UNSUPPORTED_FORMAT");
     /** A verifier failed to reach a verdict (for example it threw); safeload fails closed. */
     public static final RejectionCode VERIFIER_FAILED = builtIn("VERIFIER_FAILED");
-    /** The model could not be read (I/O error); nothing about its content is known. */
-    public static final RejectionCode IO_ERROR = builtIn("IO_ERROR");
 
     private final String value;
 

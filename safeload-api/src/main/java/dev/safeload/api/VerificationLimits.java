@@ -33,7 +33,7 @@ public final class VerificationLimits {
     public static final long DEFAULT_MAX_PICKLE_BYTES = 1L << 30;
     /** Default for {@link #maxOpcodes()}: 200 million opcodes (a 1M-tensor state dict has about 30 million). */
     public static final long DEFAULT_MAX_OPCODES = 200_000_000L;
-    /** Default for {@link #maxMemoEntries()}: the highest memo index plus one, 50 million. */
+    /** Default for {@link #maxMemoEntries()}: 50 million memo entries (a 1M-tensor state dict has about 8 million). */
     public static final long DEFAULT_MAX_MEMO_ENTRIES = 50_000_000L;
     /** Default for {@link #maxStackDepth()}: values on the pickle stack, 10 million. */
     public static final long DEFAULT_MAX_STACK_DEPTH = 10_000_000L;
@@ -122,7 +122,7 @@ public final class VerificationLimits {
         return maxOpcodes;
     }
 
-    /** {@return one more than the highest memo index a pickle may use} */
+    /** {@return the most memo entries one pickle may write} */
     public long maxMemoEntries() {
         return maxMemoEntries;
     }

@@ -29,6 +29,7 @@ public final class DictNode implements MetadataNode {
     private final Kind kind;
     private final List<MetadataNode> keys;
     private final List<MetadataNode> values;
+    private final DictNode attributes;
 
     /**
      * @param kind the Python type
@@ -37,12 +38,30 @@ public final class DictNode implements MetadataNode {
      * @throws IllegalArgumentException if the lists differ in length
      */
     public DictNode(Kind kind, List<MetadataNode> keys, List<MetadataNode> values) {
+        this(kind, keys, values, null);
+    }
+
+    /**
+     * @param kind the Python type
+     * @param keys the keys in order, copied
+     * @param values the values in the same order, copied
+     * @param attributes the object's attributes set by {@code BUILD} (such as a state dict's
+     *     {@code _metadata}), or {@code null} if none
+     * @throws IllegalArgumentException if the lists differ in length
+     */
+    public DictNode(Kind kind, List<MetadataNode> keys, List<MetadataNode> values, DictNode attributes) {
+        this.attributes = attributes;
         this.kind = Objects.requireNonNull(kind, "kind");
         if (keys.size() != values.size()) {
             throw new IllegalArgumentException("keys and values differ in length");
         }
         this.keys = List.copyOf(keys);
         this.values = List.copyOf(values);
+    }
+
+    /** {@return the attributes set on the mapping object itself, such as a state dict's {@code _metadata}} */
+    public Optional<DictNode> attributes() {
+        return Optional.ofNullable(attributes);
     }
 
     /** {@return the Python type} */
@@ -93,7 +112,7 @@ public final class DictNode implements MetadataNode {
     @Override
     public boolean equals(Object other) {
         return other instanceof DictNode that && that.kind == kind && that.keys.equals(keys)
-                && that.values.equals(values);
+                && that.values.equals(values) && Objects.equals(that.attributes, attributes);
     }
 
     @Override

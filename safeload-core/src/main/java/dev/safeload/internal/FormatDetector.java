@@ -1,0 +1,71 @@
+package dev.safeload.internal;
+
+import dev.safeload.api.ModelFormat;
+import dev.safeload.internal.io.ByteSource;
+import java.nio.charset.StandardCharsets;
+import org.apache.commons.compress.archivers.sevenz.SevenZFile;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+
+/**
+ * Tells a file's format from its first bytes, never from its name. Zip archives are classified further
+ * by their entry names once the central directory has been read.
+ */
+public final class FormatDetector {
+
+    private static final byte[] ZIP_LOCAL = {'P', 'K', 3, 4};
+    private static final byte[] ZIP_EMPTY = {'P', 'K', 5, 6};
+    private static final byte[] PYTORCH_PREVIEW = "PYTORCH1".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] GGUF = "GGUF".getBytes(StandardCharsets.US_ASCII);
+    /** Legacy torch.save starts with pickle(MAGIC_NUMBER): PROTO 2, LONG1 of 10 bytes. */
+    private static final byte[] LEGACY_TORCH = {(byte) 0x80, 0x02, (byte) 0x8a, 0x0a, 0x6c, (byte) 0xfc,
+        (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8, 0x50, 0x19};
+
+    private FormatDetector() {
+    }
+
+    public static ModelFormat detect(ByteSource source) {
+        long size = source.size();
+        if (size == 0) {
+            return ModelFormat.EMPTY;
+        }
+        byte[] head = source.bytes(0, (int) Math.min(size, 512));
+        if (source.matches(0, ZIP_LOCAL) || source.matches(0, ZIP_EMPTY)) {
+            return ModelFormat.ZIP;
+        }
+        if (source.matches(0, PYTORCH_PREVIEW)) {
+            return ModelFormat.TORCH_PREVIEW;
+        }
+        if (source.matches(0, LEGACY_TORCH)) {
+            return ModelFormat.LEGACY_TORCH;
+        }
+        if ((head[0] & 0xff) == 0x80 && head.length > 1 && (head[1] & 0xff) <= 5) {
+            return ModelFormat.PICKLE;
+        }
+        if (SevenZFile.matches(head, head.length)) {
+            return ModelFormat.SEVEN_ZIP;
+        }
+        if (GzipCompressorInputStream.matches(head, head.length)) {
+            return ModelFormat.GZIP;
+        }
+        if (source.matches(0, GGUF)) {
+            return ModelFormat.GGUF;
+        }
+        if (head.length >= 512 && TarArchiveInputStream.matches(head, head.length)) {
+            return ModelFormat.TAR;
+        }
+        if (looksLikeSafetensors(source)) {
+            return ModelFormat.SAFETENSORS;
+        }
+        return ModelFormat.UNKNOWN;
+    }
+
+    /** An 8-byte little-endian header length that fits the file, followed by a JSON object. */
+    private static boolean looksLikeSafetensors(ByteSource source) {
+        if (source.size() < 10) {
+            return false;
+        }
+        long headerLength = source.u64(0);
+        return headerLength > 1 && headerLength <= source.size() - 8 && source.u8(8) == '{';
+    }
+}
