@@ -30,7 +30,9 @@ public final class FormatDetector {
             return ModelFormat.EMPTY;
         }
         byte[] head = source.bytes(0, (int) Math.min(size, 512));
-        if (source.matches(0, ZIP_LOCAL) || source.matches(0, ZIP_EMPTY)) {
+        // miniz finds a zip by its end record, so bytes prepended to a torch archive do not stop torch
+        // from loading it: such a file is a zip here too, and the strict reader rejects the prefix.
+        if (source.matches(0, ZIP_LOCAL) || source.matches(0, ZIP_EMPTY) || endsLikeZip(source)) {
             return ModelFormat.ZIP;
         }
         if (source.matches(0, PYTORCH_PREVIEW)) {
@@ -58,6 +60,10 @@ public final class FormatDetector {
             return ModelFormat.SAFETENSORS;
         }
         return ModelFormat.UNKNOWN;
+    }
+
+    private static boolean endsLikeZip(ByteSource source) {
+        return source.size() >= 22 && source.matches(source.size() - 22, ZIP_EMPTY);
     }
 
     /** An 8-byte little-endian header length that fits the file, followed by a JSON object. */

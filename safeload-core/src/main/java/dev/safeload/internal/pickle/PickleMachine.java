@@ -686,8 +686,12 @@ public final class PickleMachine {
         if (!(tuple[2] instanceof String key) || !(tuple[3] instanceof String)) {
             throw malformed("persistent id key or location is not a str");
         }
-        if (!(tuple[4] instanceof Long numel) || numel < 0) {
-            throw malformed("persistent id element count is not a non-negative int");
+        if (!(tuple[4] instanceof Long numel)) {
+            throw malformed("persistent id element count is not an int");
+        }
+        if (numel < 0) {
+            throw Reject.of(RejectionCode.TENSOR_INCONSISTENT, "storage " + SafeText.escape(key)
+                    + " declares a negative element count " + numel, here());
         }
         consumed(pid);
         StorageInfo info = storages.resolve(key, type.dtype(), numel, here());
