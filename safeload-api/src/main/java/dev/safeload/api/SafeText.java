@@ -23,6 +23,9 @@ public final class SafeText {
      * @return printable ASCII, at most {@link #MAX_LENGTH} characters, ending with {@code ...} when cut
      */
     public static String escape(CharSequence raw) {
+        if (raw.length() <= MAX_LENGTH - 3 && isPlain(raw)) {
+            return raw.toString();
+        }
         StringBuilder out = new StringBuilder(Math.min(raw.length(), MAX_LENGTH) + 8);
         for (int i = 0; i < raw.length(); i++) {
             char c = raw.charAt(i);
@@ -48,6 +51,16 @@ public final class SafeText {
             out.append(piece);
         }
         return out.toString();
+    }
+
+    private static boolean isPlain(CharSequence raw) {
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c < 0x20 || c >= 0x7f || c == '\\' || c == '"') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

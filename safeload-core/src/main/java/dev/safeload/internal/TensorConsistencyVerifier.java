@@ -10,10 +10,7 @@ import dev.safeload.spi.VerificationContext;
 import dev.safeload.spi.Verifier;
 import dev.safeload.spi.VerifierResult;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Checks every tensor against its storage and every storage against its record: non-negative sizes,
@@ -28,7 +25,7 @@ public final class TensorConsistencyVerifier implements Verifier {
     @Override
     public VerifierResult verify(VerificationContext context) {
         List<Rejection> problems = new ArrayList<>();
-        Set<StorageInfo> checkedStorages = Collections.newSetFromMap(new IdentityHashMap<>());
+        IdentitySet checkedStorages = new IdentitySet();
         TreeWalk.distinctTensors(context.metadata().root(), tensor -> {
             if (problems.size() >= MAX_REPORTED) {
                 return;

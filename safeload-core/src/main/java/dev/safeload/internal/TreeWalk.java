@@ -5,13 +5,9 @@ import dev.safeload.api.tree.DictNode;
 import dev.safeload.api.tree.MetadataNode;
 import dev.safeload.api.tree.ObjectNode;
 import dev.safeload.api.tree.SequenceNode;
-import dev.safeload.api.tree.StorageInfo;
 import dev.safeload.api.tree.TensorNode;
 import java.util.ArrayDeque;
-import java.util.Collections;
 import java.util.Deque;
-import java.util.IdentityHashMap;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /** Visits each distinct node of a metadata tree once, iteratively (the tree is a DAG without cycles). */
@@ -22,12 +18,14 @@ public final class TreeWalk {
 
     /** Calls {@code action} once for every distinct tensor, in depth-first order. */
     public static void distinctTensors(MetadataNode root, Consumer<TensorNode> action) {
-        Set<MetadataNode> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        IdentitySet seen = new IdentitySet();
         Deque<MetadataNode> stack = new ArrayDeque<>();
         stack.push(root);
         while (!stack.isEmpty()) {
             MetadataNode node = stack.pop();
-            if (!seen.add(node)) {
+            boolean interesting = node instanceof TensorNode || node instanceof DictNode
+                    || node instanceof SequenceNode || node instanceof ObjectNode;
+            if (!interesting || !seen.add(node)) {
                 continue;
             }
             if (node instanceof TensorNode t) {
@@ -54,7 +52,7 @@ public final class TreeWalk {
     /** Counts tensors, storages, elements and bytes, saturating instead of overflowing. */
     public static ModelSummary summarize(MetadataNode root) {
         long[] counts = new long[4];
-        Set<StorageInfo> storages = Collections.newSetFromMap(new IdentityHashMap<>());
+        IdentitySet storages = new IdentitySet();
         long[] storageBytes = {0};
         distinctTensors(root, tensor -> {
             counts[0]++;

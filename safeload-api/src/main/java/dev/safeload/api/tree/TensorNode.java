@@ -21,18 +21,17 @@ import java.util.Objects;
 public final class TensorNode implements MetadataNode {
 
     private final DType dtype;
-    private final long[] shape;
-    private final long[] stride;
+    /** Sizes then strides, in one array to halve the per-tensor overhead of huge checkpoints. */
+    private final long[] dims;
     private final long storageOffset;
     private final StorageInfo storage;
     private final boolean requiresGrad;
     private final boolean parameter;
 
-    private TensorNode(DType dtype, long[] shape, long[] stride, long storageOffset, StorageInfo storage,
+    private TensorNode(DType dtype, long[] dims, long storageOffset, StorageInfo storage,
                        boolean requiresGrad, boolean parameter) {
         this.dtype = dtype;
-        this.shape = shape;
-        this.stride = stride;
+        this.dims = dims;
         this.storageOffset = storageOffset;
         this.storage = storage;
         this.requiresGrad = requiresGrad;
@@ -59,12 +58,15 @@ public final class TensorNode implements MetadataNode {
         if (shape.length != stride.length) {
             throw new IllegalArgumentException("shape and stride differ in rank");
         }
-        return new TensorNode(dtype, shape.clone(), stride.clone(), storageOffset, storage, requiresGrad, parameter);
+        long[] dims = new long[shape.length * 2];
+        System.arraycopy(shape, 0, dims, 0, shape.length);
+        System.arraycopy(stride, 0, dims, shape.length, stride.length);
+        return new TensorNode(dtype, dims, storageOffset, storage, requiresGrad, parameter);
     }
 
     /** {@return the same tensor marked as an {@code nn.Parameter} with the given flag} */
     public TensorNode asParameter(boolean requiresGrad) {
-        return new TensorNode(dtype, shape, stride, storageOffset, storage, requiresGrad, true);
+        return new TensorNode(dtype, dims, storageOffset, storage, requiresGrad, true);
     }
 
     /** {@return the element type} */
@@ -74,27 +76,34 @@ public final class TensorNode implements MetadataNode {
 
     /** {@return the number of dimensions} */
     public int rank() {
-        return shape.length;
+        return dims.length / 2;
     }
 
     /** {@return a copy of the sizes} */
     public long[] shape() {
-        return shape.clone();
+        return Arrays.copyOfRange(dims, 0, rank());
     }
 
     /** {@return a copy of the strides, in elements} */
     public long[] stride() {
-        return stride.clone();
+        return Arrays.copyOfRange(dims, rank(), dims.length);
     }
 
     /** {@return the size of one dimension} @param dim the dimension */
     public long size(int dim) {
-        return shape[dim];
+        return dims[checkDim(dim)];
     }
 
     /** {@return the stride of one dimension} @param dim the dimension */
     public long stride(int dim) {
-        return stride[dim];
+        return dims[rank() + checkDim(dim)];
+    }
+
+    private int checkDim(int dim) {
+        if (dim < 0 || dim >= rank()) {
+            throw new IndexOutOfBoundsException("dimension " + dim + " of a rank-" + rank() + " tensor");
+        }
+        return dim;
     }
 
     /** {@return the offset of the first element in the storage, in elements} */
@@ -129,27 +138,27 @@ public final class TensorNode implements MetadataNode {
      */
     public long elementCount() {
         long n = 1;
-        for (long s : shape) {
-            n = Math.multiplyExact(n, s);
+        for (int d = 0; d < rank(); d++) {
+            n = Math.multiplyExact(n, dims[d]);
         }
         return n;
     }
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof TensorNode that && that.dtype == dtype && Arrays.equals(that.shape, shape)
-                && Arrays.equals(that.stride, stride) && that.storageOffset == storageOffset
+        return other instanceof TensorNode that && that.dtype == dtype && Arrays.equals(that.dims, dims)
+                && that.storageOffset == storageOffset
                 && that.storage.equals(storage) && that.requiresGrad == requiresGrad && that.parameter == parameter;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(dtype, Arrays.hashCode(shape), Arrays.hashCode(stride), storageOffset, storage);
+        return Objects.hash(dtype, Arrays.hashCode(dims), storageOffset, storage);
     }
 
     @Override
     public String toString() {
-        return (parameter ? "Parameter" : "Tensor") + "(" + dtype + ", shape=" + Arrays.toString(shape)
-                + ", stride=" + Arrays.toString(stride) + ", offset=" + storageOffset + ", storage=" + storage.key() + ")";
+        return (parameter ? "Parameter" : "Tensor") + "(" + dtype + ", shape=" + Arrays.toString(shape())
+                + ", stride=" + Arrays.toString(stride()) + ", offset=" + storageOffset + ", storage=" + storage.key() + ")";
     }
 }

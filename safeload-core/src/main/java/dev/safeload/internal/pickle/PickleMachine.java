@@ -36,6 +36,7 @@ public final class PickleMachine {
 
     private static final int MAX_GLOBAL_LINE = 256;
     private static final int MAX_FRAME_PROTOCOL = 5;
+    private static final int RECENT = 16;
 
     private final ByteBuffer in;
     private final int end;
@@ -53,15 +54,17 @@ public final class PickleMachine {
     private int protocol = -1;
     private long opcodes;
 
-    private Object[] stack = new Object[64];
+    private Object[] stack;
     private int sp;
-    private int[] marks = new int[16];
+    private int[] marks;
     private int markDepth;
 
     private Object[] memo = new Object[64];
     private long memoCount;
-    private int lastPutIndex = -1;
-    private long lastPutOpcode = -1;
+    /** The last few memo writes, so that values consumed by a call can be freed from the memo. */
+    private final int[] recentSlots = new int[RECENT];
+    private final Object[] recentValues = new Object[RECENT];
+    private int recentNext;
 
     private long tensors;
 
@@ -73,6 +76,8 @@ public final class PickleMachine {
         this.limits = limits;
         this.allowlist = allowlist;
         this.storages = storages;
+        this.stack = new Object[(int) Math.min(64, limits.maxStackDepth())];
+        this.marks = new int[(int) Math.min(16, limits.maxNestingDepth())];
     }
 
     /** The number of tensors the pickle built. */
@@ -97,7 +102,7 @@ public final class PickleMachine {
             }
             opStart = pos;
             if (++opcodes > limits.maxOpcodes()) {
-                Reject.checkLimit("maxOpcodes", opcodes, limits.maxOpcodes(), here());
+                checkLimit("maxOpcodes", opcodes, limits.maxOpcodes());
             }
             int op = in.get(pos++) & 0xff;
             if (opcodes == 1 && op != Opcodes.PROTO) {
@@ -201,8 +206,8 @@ public final class PickleMachine {
 
     private void push(Object value) {
         if (sp == stack.length) {
-            Reject.checkLimit("maxStackDepth", sp + 1L, limits.maxStackDepth(), here());
-            stack = Arrays.copyOf(stack, (int) Math.min((long) stack.length * 2, limits.maxStackDepth() + 1));
+            checkLimit("maxStackDepth", sp + 1L, limits.maxStackDepth());
+            stack = Arrays.copyOf(stack, (int) Math.min((long) stack.length * 2, limits.maxStackDepth()));
         }
         stack[sp++] = value;
     }
@@ -224,12 +229,9 @@ public final class PickleMachine {
     }
 
     private void mark() {
+        checkLimit("maxNestingDepth", markDepth + 1L, limits.maxNestingDepth());
         if (markDepth == marks.length) {
-            Reject.checkLimit("maxNestingDepth", markDepth + 1L, limits.maxNestingDepth(), here());
-            marks = Arrays.copyOf(marks, (int) Math.min((long) marks.length * 2, limits.maxNestingDepth() + 1));
-        }
-        if (markDepth + 1L > limits.maxNestingDepth()) {
-            Reject.checkLimit("maxNestingDepth", markDepth + 1L, limits.maxNestingDepth(), here());
+            marks = Arrays.copyOf(marks, (int) Math.min((long) marks.length * 2, limits.maxNestingDepth()));
         }
         marks[markDepth++] = sp;
     }
@@ -296,25 +298,32 @@ public final class PickleMachine {
             throw malformed("memo index " + index + " skips ahead of the " + memoCount + " slots written so far");
         }
         if (index == memoCount) {
-            Reject.checkLimit("maxMemoEntries", memoCount + 1, limits.maxMemoEntries(), here());
+            checkLimit("maxMemoEntries", memoCount + 1, limits.maxMemoEntries());
             if (index >= memo.length) {
                 memo = Arrays.copyOf(memo, (int) Math.min((long) memo.length * 2, Integer.MAX_VALUE - 8));
             }
             memoCount++;
         }
         memo[(int) index] = value;
-        lastPutIndex = (int) index;
-        lastPutOpcode = opcodes;
+        recentSlots[recentNext] = (int) index;
+        recentValues[recentNext] = value;
+        recentNext = (recentNext + 1) % RECENT;
     }
 
     /**
-     * A call just consumed {@code value}. If the previous opcode memoized it (as torch.save always does),
-     * free the slot: torch.save never reads it again, and a pickle that does is rejected. This keeps the
-     * memory of huge checkpoints proportional to their tensors, not their opcodes.
+     * A call just consumed {@code value} (an argument tuple, a persistent id, a tensor's size, stride or
+     * hooks, a parameter's data). torch.save memoizes each of these right before the call and never reads
+     * them back, so their memo slots are freed; a pickle that reads one again is rejected. This keeps the
+     * memory of huge checkpoints proportional to their tensors rather than their opcodes.
      */
     private void consumed(Object value) {
-        if (lastPutOpcode == opcodes - 1 && lastPutIndex >= 0 && memo[lastPutIndex] == value) {
-            memo[lastPutIndex] = Values.CONSUMED;
+        for (int i = 0; i < RECENT; i++) {
+            if (recentValues[i] == value && value != null) {
+                if (memo[recentSlots[i]] == value) {
+                    memo[recentSlots[i]] = Values.CONSUMED;
+                }
+                recentValues[i] = null;
+            }
         }
     }
 
@@ -374,19 +383,35 @@ public final class PickleMachine {
     }
 
     private String readString(long length) {
-        Reject.checkLimit("maxStringBytes", length, limits.maxStringBytes(), here());
+        checkLimit("maxStringBytes", length, limits.maxStringBytes());
         need(length);
-        ByteBuffer slice = in.slice(pos, (int) length);
+        byte[] raw = new byte[(int) length];
+        in.get(pos, raw);
         pos += (int) length;
+        return decodeUtf8(raw);
+    }
+
+    /** Strict UTF-8, with a fast path for ASCII, which nearly every key and name is. */
+    private String decodeUtf8(byte[] raw) {
+        boolean ascii = true;
+        for (byte b : raw) {
+            if (b < 0) {
+                ascii = false;
+                break;
+            }
+        }
+        if (ascii) {
+            return new String(raw, StandardCharsets.ISO_8859_1);
+        }
         try {
-            return utf8.reset().decode(slice).toString();
+            return utf8.reset().decode(ByteBuffer.wrap(raw)).toString();
         } catch (CharacterCodingException e) {
             throw malformed("string is not valid UTF-8");
         }
     }
 
     private PBytes readBytes(long length) {
-        Reject.checkLimit("maxBytesLength", length, limits.maxBytesLength(), here());
+        checkLimit("maxBytesLength", length, limits.maxBytesLength());
         need(length);
         byte[] bytes = new byte[(int) length];
         in.get(pos, bytes);
@@ -546,7 +571,7 @@ public final class PickleMachine {
         if (size.length != stride.length) {
             throw malformed(fn + " size and stride differ in rank");
         }
-        Reject.checkLimit("maxTensorRank", size.length, limits.maxTensorRank(), here());
+        checkLimit("maxTensorRank", size.length, limits.maxTensorRank());
         if (!(args[4] instanceof Boolean requiresGrad)) {
             throw malformed(fn + " requires_grad is not a bool");
         }
@@ -565,9 +590,13 @@ public final class PickleMachine {
         }
         if (args.length == base + 1) {
             requireTensorMetadata(args[base], fn);
+            consumed(args[base]);
         }
+        consumed(args[2]);
+        consumed(args[3]);
+        consumed(args[5]);
         if (++tensors > limits.maxTensors()) {
-            Reject.checkLimit("maxTensors", tensors, limits.maxTensors(), here());
+            checkLimit("maxTensors", tensors, limits.maxTensors());
         }
         return TensorNode.of(dtype, size, stride, offset, storage.info(), requiresGrad, false);
     }
@@ -584,15 +613,17 @@ public final class PickleMachine {
             throw malformed(fn + " requires_grad is not a bool");
         }
         requireEmptyHooks(args[2], fn);
-        if (withState && !(args[3] instanceof PDict state && state.keys.isEmpty() && state.attributes == null)) {
+        if (withState && !(args[3] instanceof PDict state && state.isEmpty() && state.attributes == null)) {
             throw Reject.of(RejectionCode.DISALLOWED_OPCODE,
                     fn + " with attribute state: setting attributes on parameters is not supported", here());
         }
+        consumed(tensor);
+        consumed(args[2]);
         return tensor.asParameter(requiresGrad);
     }
 
     private void requireEmptyHooks(Object hooks, String fn) {
-        if (!(hooks instanceof PDict dict) || dict.kind != DictNode.Kind.ORDERED_DICT || !dict.keys.isEmpty()
+        if (!(hooks instanceof PDict dict) || dict.kind != DictNode.Kind.ORDERED_DICT || !dict.isEmpty()
                 || dict.attributes != null) {
             throw malformed(fn + " backward_hooks must be an empty OrderedDict (hooks would name functions)");
         }
@@ -602,8 +633,8 @@ public final class PickleMachine {
         if (!(metadata instanceof PDict dict) || dict.attributes != null) {
             throw malformed(fn + " metadata is not a dict");
         }
-        for (int i = 0; i < dict.keys.size(); i++) {
-            if (!(dict.keys.get(i) instanceof String) || !(dict.values.get(i) instanceof Boolean)) {
+        for (int i = 0; i < dict.size(); i++) {
+            if (!(dict.key(i) instanceof String) || !(dict.value(i) instanceof Boolean)) {
                 throw malformed(fn + " metadata must map names to bools");
             }
         }
@@ -652,8 +683,8 @@ public final class PickleMachine {
         if (target instanceof PDict dict && dict.kind == DictNode.Kind.ORDERED_DICT && dict.attributes == null
                 && state instanceof PDict attributes && attributes.kind == DictNode.Kind.DICT) {
             // A state dict's __dict__ (its _metadata): names to values, as OrderedDict's BUILD applies it.
-            for (Object key : attributes.keys) {
-                if (!(key instanceof String)) {
+            for (int i = 0; i < attributes.size(); i++) {
+                if (!(attributes.key(i) instanceof String)) {
                     throw malformed("OrderedDict attribute name is not a str");
                 }
             }
@@ -694,7 +725,7 @@ public final class PickleMachine {
                     + " declares a negative element count " + numel, here());
         }
         consumed(pid);
-        StorageInfo info = storages.resolve(key, type.dtype(), numel, here());
+        StorageInfo info = storages.resolve(key, type.dtype(), numel, this::here);
         push(new PStorage(info, type.kind() == GlobalKind.UNTYPED_STORAGE_CLASS));
     }
 
@@ -740,8 +771,7 @@ public final class PickleMachine {
             throw Reject.of(RejectionCode.DISALLOWED_OPCODE, op + " on a " + typeName(target) + ", not a dict", here());
         }
         requireHashable(key, 0);
-        dict.keys.add(key);
-        dict.values.add(value);
+        dict.put(key, value);
     }
 
     private void additems() {
@@ -764,7 +794,7 @@ public final class PickleMachine {
             return;
         }
         if (key instanceof Object[] tuple) {
-            Reject.checkLimit("maxNestingDepth", depth + 1L, limits.maxNestingDepth(), here());
+            checkLimit("maxNestingDepth", depth + 1L, limits.maxNestingDepth());
             for (Object item : tuple) {
                 requireHashable(item, depth + 1);
             }
@@ -774,6 +804,13 @@ public final class PickleMachine {
     }
 
     // ---- errors -----------------------------------------------------------------------------------------
+
+    /** Checks a limit, building the location only when it trips: this runs on every push and string. */
+    private void checkLimit(String limitName, long actual, long allowed) {
+        if (actual > allowed) {
+            Reject.checkLimit(limitName, actual, allowed, here());
+        }
+    }
 
     private Location here() {
         return Location.at(entry, opStart);

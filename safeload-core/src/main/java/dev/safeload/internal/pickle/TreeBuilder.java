@@ -139,11 +139,11 @@ public final class TreeBuilder {
             return set.items.toArray();
         }
         if (value instanceof PDict dict) {
-            int n = dict.keys.size();
+            int n = dict.size();
             Object[] out = new Object[2 * n + (dict.attributes != null ? 1 : 0)];
             for (int i = 0; i < n; i++) {
-                out[i] = dict.keys.get(i);
-                out[n + i] = dict.values.get(i);
+                out[i] = dict.key(i);
+                out[n + i] = dict.value(i);
             }
             if (dict.attributes != null) {
                 out[2 * n] = dict.attributes;
@@ -172,7 +172,7 @@ public final class TreeBuilder {
                     dedupe(Arrays.asList(parts)));
         }
         if (value instanceof PDict dict) {
-            int n = dict.keys.size();
+            int n = dict.size();
             List<MetadataNode> keys = Arrays.asList(parts).subList(0, n);
             List<MetadataNode> values = Arrays.asList(parts).subList(n, 2 * n);
             DictNode attributes = dict.attributes != null ? (DictNode) parts[2 * n] : null;
@@ -187,6 +187,9 @@ public final class TreeBuilder {
     /** A key set twice keeps its first position and takes the last value, as a Python dict does. */
     private static DictNode dictWithPythonSemantics(DictNode.Kind kind, List<MetadataNode> keys,
                                                     List<MetadataNode> values, DictNode attributes) {
+        if (!mayHaveDuplicates(keys)) {
+            return new DictNode(kind, keys, values, attributes);
+        }
         Map<Object, Integer> positions = new HashMap<>(keys.size() * 2);
         List<MetadataNode> outKeys = new ArrayList<>(keys.size());
         List<MetadataNode> outValues = new ArrayList<>(keys.size());
@@ -201,6 +204,21 @@ public final class TreeBuilder {
             }
         }
         return new DictNode(kind, outKeys, outValues, attributes);
+    }
+
+    /** Whether two keys share a hash code: a cheap pre-check, so that huge dicts need no hash map. */
+    private static boolean mayHaveDuplicates(List<MetadataNode> keys) {
+        int[] hashes = new int[keys.size()];
+        for (int i = 0; i < hashes.length; i++) {
+            hashes[i] = keyIdentity(keys.get(i)).hashCode();
+        }
+        Arrays.sort(hashes);
+        for (int i = 1; i < hashes.length; i++) {
+            if (hashes[i] == hashes[i - 1]) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static List<MetadataNode> dedupe(List<MetadataNode> items) {

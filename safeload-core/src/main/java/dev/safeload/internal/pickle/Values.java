@@ -35,15 +35,42 @@ final class Values {
         final ArrayList<Object> items = new ArrayList<>(4);
     }
 
+    /** A dict in insertion order. Its lists are allocated on the first item: most dicts torch writes stay empty. */
     static final class PDict {
+        private static final List<Object> EMPTY = List.of();
         final DictNode.Kind kind;
-        final ArrayList<Object> keys = new ArrayList<>(0);
-        final ArrayList<Object> values = new ArrayList<>(0);
+        private List<Object> keys = EMPTY;
+        private List<Object> values = EMPTY;
         /** Attributes set by BUILD (an OrderedDict's {@code __dict__}), or null. */
         PDict attributes;
 
         PDict(DictNode.Kind kind) {
             this.kind = kind;
+        }
+
+        void put(Object key, Object value) {
+            if (keys == EMPTY) {
+                keys = new ArrayList<>(4);
+                values = new ArrayList<>(4);
+            }
+            keys.add(key);
+            values.add(value);
+        }
+
+        int size() {
+            return keys.size();
+        }
+
+        boolean isEmpty() {
+            return keys.isEmpty();
+        }
+
+        Object key(int i) {
+            return keys.get(i);
+        }
+
+        Object value(int i) {
+            return values.get(i);
         }
     }
 

@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Verifies a {@code torch.save} zip archive: the strict container, the records torch writes, and the
@@ -174,21 +175,21 @@ public final class TorchZipParser {
         }
 
         @Override
-        public StorageInfo resolve(String key, DType dtype, long elementCount, Location at) {
+        public StorageInfo resolve(String key, DType dtype, long elementCount, Supplier<Location> at) {
             int slot = denseSlot(key);
             StorageInfo known = slot >= 0 ? dense[slot] : sparse.get(key);
             if (known != null) {
                 if (known.dtype() != dtype || known.elementCount() != elementCount) {
                     throw Reject.of(RejectionCode.TENSOR_INCONSISTENT, "storage " + SafeText.escape(key)
                             + " declared again with a different type or size (" + known.dtype() + " x "
-                            + known.elementCount() + ", then " + dtype + " x " + elementCount + ")", at);
+                            + known.elementCount() + ", then " + dtype + " x " + elementCount + ")", at.get());
                 }
                 return known;
             }
-            ZipRecord record = index.referenceStorage(key);
-            if (record == null) {
+            long recordBytes = index.referenceStorage(key);
+            if (recordBytes < 0) {
                 throw Reject.of(RejectionCode.TENSOR_INCONSISTENT, "storage " + SafeText.escape(key)
-                        + " has no data/" + SafeText.escape(key) + " record", at);
+                        + " has no data/" + SafeText.escape(key) + " record", at.get());
             }
             long bytes;
             try {
@@ -198,8 +199,10 @@ public final class TorchZipParser {
                 bytes = Long.MAX_VALUE;
                 declaredBytes = Long.MAX_VALUE;
             }
-            Reject.checkLimit("maxTotalDeclaredBytes", declaredBytes, limits.maxTotalDeclaredBytes(), at);
-            StorageInfo info = new StorageInfo(key, dtype, elementCount, record.name(), record.size());
+            if (declaredBytes > limits.maxTotalDeclaredBytes()) {
+                Reject.checkLimit("maxTotalDeclaredBytes", declaredBytes, limits.maxTotalDeclaredBytes(), at.get());
+            }
+            StorageInfo info = new StorageInfo(key, dtype, elementCount, "data", recordBytes);
             if (slot >= 0) {
                 dense[slot] = info;
             } else {

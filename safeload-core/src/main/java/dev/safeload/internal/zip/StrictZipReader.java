@@ -191,7 +191,8 @@ public final class StrictZipReader {
             }
             byte[] nameBytes = source.bytes(pos + 46, nameLength);
             String name = decodeName(utf8, nameBytes, at);
-            Location entryAt = Location.entry(name);
+            // Built only when something is wrong: escaping every name of a million-entry archive costs time.
+            LazyLocation entryAt = new LazyLocation(name);
 
             if ((flags & ~(FLAG_DATA_DESCRIPTOR | FLAG_UTF8)) != 0) {
                 throw malformed("entry has unexpected general-purpose flags 0x" + Integer.toHexString(flags)
@@ -260,7 +261,7 @@ public final class StrictZipReader {
     }
 
     private long checkLocalHeader(long lho, long cdOffset, int flags, int method, long crc, long size,
-                                  byte[] nameBytes, Location entryAt, ZipIndex index, String relativeName) {
+                                  byte[] nameBytes, LazyLocation entryAt, ZipIndex index, String relativeName) {
         if (lho > cdOffset - 30 || source.u32(lho) != LFH_SIG) {
             throw malformed("local header missing", entryAt);
         }
@@ -326,7 +327,7 @@ public final class StrictZipReader {
      * is not present.
      */
     private long[] zip64Values(long start, int length, boolean wantUncompressed, boolean wantCompressed,
-                               boolean wantOffset, Location at, boolean central) {
+                               boolean wantOffset, LazyLocation at, boolean central) {
         long[] out = {-1, -1, -1};
         long pos = start;
         long end = start + length;
@@ -376,6 +377,13 @@ public final class StrictZipReader {
     }
 
     private String decodeName(CharsetDecoder utf8, byte[] nameBytes, Location at) {
+        boolean ascii = true;
+        for (byte b : nameBytes) {
+            ascii &= b >= 0;
+        }
+        if (ascii) {
+            return new String(nameBytes, StandardCharsets.ISO_8859_1);
+        }
         try {
             return utf8.reset().decode(ByteBuffer.wrap(nameBytes)).toString();
         } catch (CharacterCodingException e) {
@@ -384,7 +392,7 @@ public final class StrictZipReader {
     }
 
     /** Rejects names that could escape a folder when extracted, or that readers could normalise differently. */
-    static void checkName(String name, Location at) {
+    static void checkName(String name, LazyLocation at) {
         String why = null;
         if (name.isEmpty()) {
             why = "empty entry name";
@@ -397,19 +405,30 @@ public final class StrictZipReader {
         } else if (name.length() >= 2 && name.charAt(1) == ':' && Character.isLetter(name.charAt(0))) {
             why = "entry name starts with a drive letter";
         } else {
-            for (String segment : name.split("/", -1)) {
-                if (segment.equals("..") || segment.equals(".")) {
-                    why = "entry name has a '" + segment + "' segment";
-                    break;
-                }
-            }
-            if (why == null && name.contains("//")) {
-                why = "entry name has an empty segment";
-            }
+            why = badSegment(name);
         }
         if (why != null) {
-            throw Reject.of(RejectionCode.PATH_TRAVERSAL, why + ": " + SafeText.escape(name), at);
+            throw Reject.of(RejectionCode.PATH_TRAVERSAL, why + ": " + SafeText.escape(name), Location.entry(name));
         }
+    }
+
+    /** A '.', '..' or empty path segment (a trailing '/' aside), or null; no regex, this runs per entry. */
+    private static String badSegment(String name) {
+        int start = 0;
+        for (int i = 0; i <= name.length(); i++) {
+            if (i < name.length() && name.charAt(i) != '/') {
+                continue;
+            }
+            int length = i - start;
+            if (length == 0 && i < name.length()) {
+                return "entry name has an empty segment";
+            }
+            if ((length == 1 || length == 2) && name.startsWith("..".substring(0, length), start)) {
+                return "entry name has a '" + name.substring(start, i) + "' segment";
+            }
+            start = i + 1;
+        }
+        return null;
     }
 
     /** FNV-1a over the ASCII-lower-cased name: miniz looks names up case-insensitively. */
@@ -465,5 +484,13 @@ public final class StrictZipReader {
 
     private static Reject malformed(String message, Location at) {
         return Reject.of(RejectionCode.MALFORMED_ARCHIVE, message, at);
+    }
+
+    private static Reject malformed(String message, LazyLocation at) {
+        return malformed(message, Location.entry(at.name()));
+    }
+
+    /** An entry name whose escaped {@link Location} is built only for a rejection. */
+    private record LazyLocation(String name) {
     }
 }

@@ -93,21 +93,22 @@ public final class ZipIndex {
         return named.keySet();
     }
 
-    /** The storage record for a key, marking it referenced, or null if there is none. */
-    public ZipRecord referenceStorage(String key) {
+    /** The size of the storage record for a key, marking it referenced, or -1 if there is none. */
+    public long referenceStorage(String key) {
         int dense = denseKey(key, denseOffset.length);
         if (dense >= 0) {
             if (denseOffset[dense] < 0) {
-                return null;
+                return -1;
             }
             denseReferenced.set(dense);
-            return new ZipRecord(storagePrefix + key, denseOffset[dense], denseSize[dense]);
+            return denseSize[dense];
         }
         ZipRecord record = sparseStorage.get(key);
-        if (record != null) {
-            sparseReferenced.add(key);
+        if (record == null) {
+            return -1;
         }
-        return record;
+        sparseReferenced.add(key);
+        return record.size();
     }
 
     /** Storage records that no persistent id referenced, at most {@code max} of them. */
