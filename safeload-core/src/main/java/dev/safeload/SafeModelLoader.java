@@ -242,7 +242,7 @@ public final class SafeModelLoader {
                 result = rejected(rejections, name, source.size(), format, ran, notes, start);
             } else {
                 ran.add("format-detection");
-                MetadataNode root;
+                TorchZipParser.Parsed parsed;
                 if (format == ModelFormat.ZIP) {
                     TorchZipParser parser = new TorchZipParser(source, limits, allowlist, verifyCrc);
                     format = parser.classify();
@@ -251,13 +251,14 @@ public final class SafeModelLoader {
                     }
                     ran.add("torch-zip-container");
                     ran.add("pickle-allowlist");
-                    root = parser.parse(notes).root();
+                    parsed = parser.parse(notes);
                 } else {
                     throw unsupported(format);
                 }
-                ModelMetadata metadata = new ModelMetadata(format, root, TreeWalk.summarize(root));
-                Context parsed = new Context(name, source.size(), format, limits, opener, metadata);
-                rejections = runAll(metadataVerifiers, parsed, ran);
+                MetadataNode root = parsed.root();
+                ModelMetadata metadata = new ModelMetadata(format, root, TreeWalk.summarize(root, parsed.tensorCount()));
+                Context withMetadata = new Context(name, source.size(), format, limits, opener, metadata);
+                rejections = runAll(metadataVerifiers, withMetadata, ran);
                 result = rejections.isEmpty()
                         ? new VerificationResult.Verified(metadata, report(name, source.size(), format, ran, notes, start))
                         : rejected(rejections, name, source.size(), format, ran, notes, start);

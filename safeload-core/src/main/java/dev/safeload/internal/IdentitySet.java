@@ -7,8 +7,18 @@ package dev.safeload.internal;
  */
 public final class IdentitySet {
 
-    private Object[] table = new Object[64];
+    private Object[] table;
     private int size;
+
+    public IdentitySet() {
+        this(16);
+    }
+
+    /** @param expected how many objects will probably be added, to size the table once */
+    public IdentitySet(long expected) {
+        long capacity = Long.highestOneBit(Math.max(16, Math.min(expected, 1L << 28)) * 2 - 1) * 2;
+        table = new Object[(int) capacity];
+    }
 
     /** Adds {@code value}; returns false if it was already present. */
     public boolean add(Object value) {

@@ -25,23 +25,25 @@ public final class TensorConsistencyVerifier implements Verifier {
     @Override
     public VerifierResult verify(VerificationContext context) {
         List<Rejection> problems = new ArrayList<>();
-        IdentitySet checkedStorages = new IdentitySet();
-        TreeWalk.distinctTensors(context.metadata().root(), tensor -> {
+        long tensors = context.metadata().summary().tensors();
+        IdentitySet checkedStorages = new IdentitySet(context.metadata().summary().storages());
+        TreeWalk.distinctTensors(context.metadata().root(), tensors, tensor -> {
             if (problems.size() >= MAX_REPORTED) {
                 return;
             }
             StorageInfo storage = tensor.storage();
-            Location at = Location.entry(storage.recordName());
             if (checkedStorages.add(storage)) {
                 String problem = checkStorage(storage);
                 if (problem != null) {
-                    problems.add(Rejection.of(RejectionCode.TENSOR_INCONSISTENT, problem, at));
+                    problems.add(Rejection.of(RejectionCode.TENSOR_INCONSISTENT, problem,
+                            Location.entry(storage.recordName())));
                     return;
                 }
             }
             String problem = checkView(tensor);
             if (problem != null) {
-                problems.add(Rejection.of(RejectionCode.TENSOR_INCONSISTENT, problem, at));
+                problems.add(Rejection.of(RejectionCode.TENSOR_INCONSISTENT, problem,
+                        Location.entry(storage.recordName())));
             }
         });
         return problems.isEmpty() ? VerifierResult.pass() : VerifierResult.reject(problems);

@@ -18,7 +18,12 @@ public final class TreeWalk {
 
     /** Calls {@code action} once for every distinct tensor, in depth-first order. */
     public static void distinctTensors(MetadataNode root, Consumer<TensorNode> action) {
-        IdentitySet seen = new IdentitySet();
+        distinctTensors(root, 16, action);
+    }
+
+    /** As above, with a hint of how many tensors there are, to size the bookkeeping once. */
+    public static void distinctTensors(MetadataNode root, long expectedTensors, Consumer<TensorNode> action) {
+        IdentitySet seen = new IdentitySet(expectedTensors + 16);
         Deque<MetadataNode> stack = new ArrayDeque<>();
         stack.push(root);
         while (!stack.isEmpty()) {
@@ -50,11 +55,11 @@ public final class TreeWalk {
     }
 
     /** Counts tensors, storages, elements and bytes, saturating instead of overflowing. */
-    public static ModelSummary summarize(MetadataNode root) {
+    public static ModelSummary summarize(MetadataNode root, long expectedTensors) {
         long[] counts = new long[4];
-        IdentitySet storages = new IdentitySet();
+        IdentitySet storages = new IdentitySet(expectedTensors);
         long[] storageBytes = {0};
-        distinctTensors(root, tensor -> {
+        distinctTensors(root, expectedTensors, tensor -> {
             counts[0]++;
             long elements = saturatingElements(tensor);
             counts[1] = saturatingAdd(counts[1], elements);

@@ -15,11 +15,14 @@ import java.util.Objects;
  */
 public final class StorageInfo {
 
+    private static final String DEFAULT_FOLDER = "data";
+
     /** The key, unless it is a small canonical decimal, which {@link #numericKey} holds instead. */
     private final String key;
     private final int numericKey;
     private final DType dtype;
     private final long elementCount;
+    /** The record's folder, or null for the usual {@code "data"}. */
     private final String recordFolder;
     private final long recordBytes;
 
@@ -37,7 +40,8 @@ public final class StorageInfo {
         this.key = numericKey >= 0 ? null : key;
         this.dtype = Objects.requireNonNull(dtype, "dtype");
         this.elementCount = elementCount;
-        this.recordFolder = Objects.requireNonNull(recordFolder, "recordFolder");
+        this.recordFolder = Objects.requireNonNull(recordFolder, "recordFolder").equals(DEFAULT_FOLDER)
+                ? null : recordFolder;
         this.recordBytes = recordBytes;
     }
 
@@ -74,7 +78,11 @@ public final class StorageInfo {
 
     /** {@return the record holding the bytes, below the archive's root folder, for example {@code "data/0"}} */
     public String recordName() {
-        return recordFolder + "/" + key();
+        return folder() + "/" + key();
+    }
+
+    private String folder() {
+        return recordFolder != null ? recordFolder : DEFAULT_FOLDER;
     }
 
     /** {@return the record's actual size in bytes} */
@@ -85,13 +93,13 @@ public final class StorageInfo {
     @Override
     public boolean equals(Object other) {
         return other instanceof StorageInfo that && that.key().equals(key()) && that.dtype == dtype
-                && that.elementCount == elementCount && that.recordFolder.equals(recordFolder)
+                && that.elementCount == elementCount && that.folder().equals(folder())
                 && that.recordBytes == recordBytes;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(key(), dtype, elementCount, recordFolder, recordBytes);
+        return Objects.hash(key(), dtype, elementCount, folder(), recordBytes);
     }
 
     @Override

@@ -1,9 +1,7 @@
 package dev.safeload.internal.pickle;
 
-import dev.safeload.api.Location;
 import dev.safeload.api.tree.DType;
 import dev.safeload.api.tree.StorageInfo;
-import java.util.function.Supplier;
 
 /** Turns a persistent id's storage declaration into the storage it names, or rejects it. */
 @FunctionalInterface
@@ -12,8 +10,8 @@ public interface StorageResolver {
      * @param key the storage key
      * @param dtype the storage element type ({@link DType#UINT8} for untyped storages)
      * @param elementCount the declared element count, non-negative
-     * @param at where the persistent id was read, computed only for a rejection
+     * @param pickleOffset where in the pickle the persistent id was read, for a rejection's location
      * @return the storage; the same object for every declaration of the same key
      */
-    StorageInfo resolve(String key, DType dtype, long elementCount, Supplier<Location> at);
+    StorageInfo resolve(String key, DType dtype, long elementCount, long pickleOffset);
 }

@@ -83,6 +83,10 @@ final class Values {
         }
     }
 
+    /** A canonical decimal string held compactly in the memo. */
+    record DecimalString(int value) {
+    }
+
     /** bytes or bytearray. */
     record PBytes(byte[] bytes, boolean bytearray) {
     }

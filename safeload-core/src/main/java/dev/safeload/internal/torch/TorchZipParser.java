@@ -51,34 +51,14 @@ public final class TorchZipParser {
     }
 
     /** The outcome: the detected kind and, for torch.save archives, the tree. */
-    public record Parsed(ModelFormat format, MetadataNode root) {
+    public record Parsed(ModelFormat format, MetadataNode root, long tensorCount) {
     }
 
     /** Which kind of zip this is, from its entry names; only {@link ModelFormat#TORCH_ZIP} is parsed further. */
     public ModelFormat classify() {
         StrictZipReader reader = new StrictZipReader(source, limits, verifyCrc);
         StrictZipReader.Directory dir = reader.directory();
-        String[] names = reader.peekNames(dir, Integer.MAX_VALUE);
-        if (names == null) {
-            return ModelFormat.TORCH_ZIP; // let the strict pass say what is wrong
-        }
-        boolean pickle = false;
-        boolean version = false;
-        for (String name : names) {
-            String relative = name.substring(name.indexOf('/') + 1);
-            if (relative.equals("constants.pkl") || relative.startsWith("code/") || relative.equals("model.json")) {
-                return ModelFormat.TORCHSCRIPT_ZIP;
-            }
-            if (relative.equals("bytecode.pkl")) {
-                return ModelFormat.TORCH_MOBILE_ZIP;
-            }
-            if (relative.equals(".data/extern_modules") || relative.equals(".data/python_version")) {
-                return ModelFormat.TORCH_PACKAGE_ZIP;
-            }
-            pickle |= relative.equals("data.pkl");
-            version |= relative.equals("version") || relative.equals(".data/version");
-        }
-        return pickle || version ? ModelFormat.TORCH_ZIP : ModelFormat.ZIP;
+        return reader.classify(dir);
     }
 
     public Parsed parse(List<String> notes) {
@@ -100,7 +80,7 @@ public final class TorchZipParser {
         Reject.checkLimit("maxPickleBytes", pickle.size(), Math.min(limits.maxPickleBytes(), Integer.MAX_VALUE - 8L),
                 Location.entry(pickleEntry));
         PickleMachine machine = new PickleMachine(source.slice(pickle.dataOffset(), (int) pickle.size()),
-                pickleEntry, limits, allowlist, new Storages(index));
+                pickleEntry, limits, allowlist, new Storages(index, pickleEntry));
         Object result = machine.run();
         MetadataNode root = new TreeBuilder(limits, Location.entry(pickleEntry)).build(result);
         long unreferenced = index.unreferencedStorageCount();
@@ -108,7 +88,7 @@ public final class TorchZipParser {
             notes.add(unreferenced + " storage record(s) not referenced by any tensor, e.g. "
                     + index.unreferencedStorage(MAX_NOTED_UNREFERENCED));
         }
-        return new Parsed(ModelFormat.TORCH_ZIP, root);
+        return new Parsed(ModelFormat.TORCH_ZIP, root, machine.tensorCount());
     }
 
     private void checkVersion(ZipIndex index) {
@@ -165,17 +145,20 @@ public final class TorchZipParser {
      */
     private final class Storages implements StorageResolver {
         private final ZipIndex index;
+        private final String pickleEntry;
         private final StorageInfo[] dense;
         private final Map<String, StorageInfo> sparse = new HashMap<>();
         private long declaredBytes;
 
-        Storages(ZipIndex index) {
+        Storages(ZipIndex index, String pickleEntry) {
             this.index = index;
+            this.pickleEntry = pickleEntry;
             this.dense = new StorageInfo[index.entryCount()];
         }
 
         @Override
-        public StorageInfo resolve(String key, DType dtype, long elementCount, Supplier<Location> at) {
+        public StorageInfo resolve(String key, DType dtype, long elementCount, long pickleOffset) {
+            Supplier<Location> at = () -> Location.at(pickleEntry, pickleOffset);
             int slot = denseSlot(key);
             StorageInfo known = slot >= 0 ? dense[slot] : sparse.get(key);
             if (known != null) {

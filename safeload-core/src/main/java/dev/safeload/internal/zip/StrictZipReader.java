@@ -1,6 +1,7 @@
 package dev.safeload.internal.zip;
 
 import dev.safeload.api.Location;
+import dev.safeload.api.ModelFormat;
 import dev.safeload.api.RejectionCode;
 import dev.safeload.api.SafeText;
 import dev.safeload.api.VerificationLimits;
@@ -127,27 +128,65 @@ public final class StrictZipReader {
     }
 
     /**
-     * Lists the entry names without checking anything but bounds, so that the archive's kind can be told
-     * before the strict checks. Returns null if the directory cannot even be walked.
+     * Tells the archive's kind from its entry names before the strict checks, checking nothing but bounds
+     * and allocating nothing per entry. TorchScript, mobile and torch.package archives are recognised by
+     * their marker records; an archive with {@code data.pkl} or {@code version} below its first folder is
+     * taken as a torch.save archive, which the strict pass then checks.
      */
-    public String[] peekNames(Directory dir, int max) {
-        int count = (int) Math.min(dir.entries(), max);
-        String[] names = new String[count];
+    public ModelFormat classify(Directory dir) {
+        boolean torch = false;
         long pos = dir.offset();
-        for (int i = 0; i < count; i++) {
+        for (long i = 0; i < dir.entries(); i++) {
             if (pos > dir.end() - 46 || source.u32(pos) != CFH_SIG) {
-                return null;
+                return ModelFormat.TORCH_ZIP; // the strict pass says what is wrong
             }
             int nameLength = source.u16(pos + 28);
-            int extraLength = source.u16(pos + 30);
-            int commentLength = source.u16(pos + 32);
-            if (pos + 46 + nameLength > dir.end()) {
-                return null;
+            long name = pos + 46;
+            if (name + nameLength > dir.end()) {
+                return ModelFormat.TORCH_ZIP;
             }
-            names[i] = new String(source.bytes(pos + 46, nameLength), StandardCharsets.ISO_8859_1);
-            pos += 46L + nameLength + extraLength + commentLength;
+            long slash = -1;
+            for (long p = name; p < name + nameLength; p++) {
+                if (source.u8(p) == '/') {
+                    slash = p;
+                    break;
+                }
+            }
+            if (slash >= 0) {
+                long rel = slash + 1;
+                int relLength = (int) (name + nameLength - rel);
+                if (is(rel, relLength, "constants.pkl") || startsWith(rel, relLength, "code/")
+                        || is(rel, relLength, "model.json")) {
+                    return ModelFormat.TORCHSCRIPT_ZIP;
+                }
+                if (is(rel, relLength, "bytecode.pkl")) {
+                    return ModelFormat.TORCH_MOBILE_ZIP;
+                }
+                if (is(rel, relLength, ".data/extern_modules") || is(rel, relLength, ".data/python_version")) {
+                    return ModelFormat.TORCH_PACKAGE_ZIP;
+                }
+                torch |= is(rel, relLength, "data.pkl") || is(rel, relLength, "version")
+                        || is(rel, relLength, ".data/version");
+            }
+            pos += 46L + nameLength + source.u16(pos + 30) + source.u16(pos + 32);
         }
-        return names;
+        return torch ? ModelFormat.TORCH_ZIP : ModelFormat.ZIP;
+    }
+
+    private boolean is(long pos, int length, String ascii) {
+        return length == ascii.length() && startsWith(pos, length, ascii);
+    }
+
+    private boolean startsWith(long pos, int length, String ascii) {
+        if (length < ascii.length()) {
+            return false;
+        }
+        for (int i = 0; i < ascii.length(); i++) {
+            if (source.u8(pos + i) != ascii.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -276,7 +315,7 @@ public final class StrictZipReader {
             throw malformed("local header flags or method differ from the central directory", entryAt);
         }
         if (nameLength != nameBytes.length || lho + 30 + nameLength > cdOffset
-                || !Arrays.equals(source.bytes(lho + 30, nameLength), nameBytes)) {
+                || !sameBytes(lho + 30, nameBytes)) {
             throw malformed("local header name differs from the central directory name", entryAt);
         }
         long extraStart = lho + 30 + nameLength;
@@ -321,6 +360,17 @@ public final class StrictZipReader {
         return spanEnd;
     }
 
+    private boolean sameBytes(long pos, byte[] expected) {
+        for (int i = 0; i < expected.length; i++) {
+            if (source.u8(pos + i) != (expected[i] & 0xff)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final long[] NO_ZIP64 = {-1, -1, -1};
+
     /**
      * Parses an extra field area, which must consist of whole ZIP64 or torch padding fields. Returns the
      * ZIP64 values for uncompressed size, compressed size and local header offset, or -1 for each that
@@ -328,6 +378,9 @@ public final class StrictZipReader {
      */
     private long[] zip64Values(long start, int length, boolean wantUncompressed, boolean wantCompressed,
                                boolean wantOffset, LazyLocation at, boolean central) {
+        if (length == 0 && !wantUncompressed && !wantCompressed && !wantOffset) {
+            return NO_ZIP64; // shared and never written to
+        }
         long[] out = {-1, -1, -1};
         long pos = start;
         long end = start + length;

@@ -20,8 +20,8 @@ public final class ZipIndex {
     private final int entryCount;
     private final Map<String, ZipRecord> named = new HashMap<>();
     private final String storagePrefix;
-    // Dense storage keys "0", "1", ...: offsets and sizes indexed by key; -1 marks a missing key.
-    private long[] denseOffset = new long[0];
+    // Dense storage keys "0", "1", ...: record sizes indexed by key; -1 marks a missing key. (Their data
+    // offsets are not kept: nothing reads tensor data, and a checkpoint may have millions of records.)
     private long[] denseSize = new long[0];
     private final Map<String, ZipRecord> sparseStorage = new HashMap<>();
     private final BitSet denseReferenced = new BitSet();
@@ -38,14 +38,12 @@ public final class ZipIndex {
             String key = relativeName.substring(storagePrefix.length());
             int dense = denseKey(key, entryCount);
             if (dense >= 0) {
-                if (dense >= denseOffset.length) {
-                    int capacity = Math.min(entryCount, Math.max(dense + 1, denseOffset.length * 2));
-                    int old = denseOffset.length;
-                    denseOffset = Arrays.copyOf(denseOffset, capacity);
+                if (dense >= denseSize.length) {
+                    int capacity = Math.min(entryCount, Math.max(dense + 1, denseSize.length * 2));
+                    int old = denseSize.length;
                     denseSize = Arrays.copyOf(denseSize, capacity);
-                    Arrays.fill(denseOffset, old, capacity, -1L);
+                    Arrays.fill(denseSize, old, capacity, -1L);
                 }
-                denseOffset[dense] = dataOffset;
                 denseSize[dense] = size;
                 return;
             }
@@ -95,9 +93,9 @@ public final class ZipIndex {
 
     /** The size of the storage record for a key, marking it referenced, or -1 if there is none. */
     public long referenceStorage(String key) {
-        int dense = denseKey(key, denseOffset.length);
+        int dense = denseKey(key, denseSize.length);
         if (dense >= 0) {
-            if (denseOffset[dense] < 0) {
+            if (denseSize[dense] < 0) {
                 return -1;
             }
             denseReferenced.set(dense);
@@ -114,8 +112,8 @@ public final class ZipIndex {
     /** Storage records that no persistent id referenced, at most {@code max} of them. */
     public List<String> unreferencedStorage(int max) {
         List<String> out = new ArrayList<>();
-        for (int i = 0; i < denseOffset.length && out.size() < max; i++) {
-            if (denseOffset[i] >= 0 && !denseReferenced.get(i)) {
+        for (int i = 0; i < denseSize.length && out.size() < max; i++) {
+            if (denseSize[i] >= 0 && !denseReferenced.get(i)) {
                 out.add(storagePrefix + i);
             }
         }
@@ -132,8 +130,8 @@ public final class ZipIndex {
 
     public long unreferencedStorageCount() {
         long count = 0;
-        for (int i = 0; i < denseOffset.length; i++) {
-            if (denseOffset[i] >= 0 && !denseReferenced.get(i)) {
+        for (int i = 0; i < denseSize.length; i++) {
+            if (denseSize[i] >= 0 && !denseReferenced.get(i)) {
                 count++;
             }
         }
