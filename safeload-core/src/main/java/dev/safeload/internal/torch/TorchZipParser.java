@@ -72,6 +72,9 @@ public final class TorchZipParser {
         }
         checkVersion(index);
         checkByteOrder(index);
+        for (String digits : List.of(".data/serialization_id", ".format_version", ".storage_alignment")) {
+            checkDigits(index, digits);
+        }
         ZipRecord pickle = index.record("data.pkl");
         if (pickle == null) {
             throw Reject.of(RejectionCode.MALFORMED_ARCHIVE, "archive has no data.pkl record", Location.NONE);
@@ -128,6 +131,20 @@ public final class TorchZipParser {
         if (!text.equals("little") && !text.equals("big")) {
             throw Reject.of(RejectionCode.MALFORMED_ARCHIVE, "byteorder record is '" + SafeText.escape(text)
                     + "', not 'little' or 'big'", at);
+        }
+    }
+
+    /** Bookkeeping records newer torch writes hold short decimals; anything else there is smuggled data. */
+    private void checkDigits(ZipIndex index, String name) {
+        ZipRecord record = index.record(name);
+        if (record == null) {
+            return;
+        }
+        Location at = Location.entry(index.root() + "/" + name);
+        String text = smallText(record, 64, at);
+        if (!text.matches("[0-9]{1,64}\n?")) {
+            throw Reject.of(RejectionCode.MALFORMED_ARCHIVE, name + " record is not a decimal: '"
+                    + SafeText.escape(text) + "'", at);
         }
     }
 
