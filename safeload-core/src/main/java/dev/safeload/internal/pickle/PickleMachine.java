@@ -67,6 +67,7 @@ public final class PickleMachine {
     private int recentNext;
 
     private long tensors;
+    private byte[] scratch = new byte[256];
 
     public PickleMachine(ByteBuffer data, String entry, VerificationLimits limits, Allowlist allowlist,
                          StorageResolver storages) {
@@ -287,7 +288,7 @@ public final class PickleMachine {
         if (value == Values.CONSUMED) {
             throw malformed("memo slot " + index + " read again after a call consumed it");
         }
-        push(value instanceof Values.DecimalString d ? Integer.toString(d.value()) : value);
+        push(value);
     }
 
     private void put(long index) {
@@ -304,25 +305,10 @@ public final class PickleMachine {
             }
             memoCount++;
         }
-        memo[(int) index] = compact(value);
+        memo[(int) index] = value;
         recentSlots[recentNext] = (int) index;
         recentValues[recentNext] = value;
         recentNext = (recentNext + 1) % RECENT;
-    }
-
-    /**
-     * Storage keys ("0" ... "199999") sit in the memo for the whole pickle in case a shared storage names
-     * them again; holding them as ints rather than strings saves a third of the memo's memory on
-     * checkpoints with many tensors. A read gives back an equal string.
-     */
-    private static Object compact(Object value) {
-        if (value instanceof String s) {
-            int decimal = dev.safeload.internal.zip.ZipIndex.denseKey(s, Integer.MAX_VALUE);
-            if (decimal >= 0) {
-                return new Values.DecimalString(decimal);
-            }
-        }
-        return value;
     }
 
     /**
@@ -397,29 +383,64 @@ public final class PickleMachine {
         return Double.longBitsToDouble(bits);
     }
 
-    private String readString(long length) {
+    /**
+     * A str. Short canonical decimals ("0" ... "999999999", the storage keys torch.save writes, one per
+     * tensor) come back as {@link Values.DecimalString}, which everything here treats as a str: a
+     * checkpoint with millions of tensors then holds millions of ints instead of strings.
+     */
+    private Object readString(long length) {
         checkLimit("maxStringBytes", length, limits.maxStringBytes());
         need(length);
-        byte[] raw = new byte[(int) length];
-        in.get(pos, raw);
-        pos += (int) length;
-        return decodeUtf8(raw);
+        int n = (int) length;
+        if (scratch.length < n) {
+            scratch = new byte[Math.max(n, scratch.length * 2)];
+        }
+        in.get(pos, scratch, 0, n);
+        pos += n;
+        int decimal = decimal(scratch, n);
+        return decimal >= 0 ? new Values.DecimalString(decimal) : decodeUtf8(scratch, n);
+    }
+
+    private static int decimal(byte[] bytes, int n) {
+        if (n == 0 || n > 9 || (n > 1 && bytes[0] == '0')) {
+            return -1;
+        }
+        int value = 0;
+        for (int i = 0; i < n; i++) {
+            int digit = bytes[i] - '0';
+            if (digit < 0 || digit > 9) {
+                return -1;
+            }
+            value = value * 10 + digit;
+        }
+        return value;
+    }
+
+    /** The text of a str value, whichever way it is held, or null if the value is not a str. */
+    static String str(Object value) {
+        if (value instanceof String s) {
+            return s;
+        }
+        if (value instanceof Values.DecimalString d) {
+            return Integer.toString(d.value());
+        }
+        return null;
     }
 
     /** Strict UTF-8, with a fast path for ASCII, which nearly every key and name is. */
-    private String decodeUtf8(byte[] raw) {
+    private String decodeUtf8(byte[] raw, int n) {
         boolean ascii = true;
-        for (byte b : raw) {
-            if (b < 0) {
+        for (int i = 0; i < n; i++) {
+            if (raw[i] < 0) {
                 ascii = false;
                 break;
             }
         }
         if (ascii) {
-            return new String(raw, StandardCharsets.ISO_8859_1);
+            return new String(raw, 0, n, StandardCharsets.ISO_8859_1);
         }
         try {
-            return utf8.reset().decode(ByteBuffer.wrap(raw)).toString();
+            return utf8.reset().decode(ByteBuffer.wrap(raw, 0, n)).toString();
         } catch (CharacterCodingException e) {
             throw malformed("string is not valid UTF-8");
         }
@@ -468,7 +489,9 @@ public final class PickleMachine {
     private void stackGlobal() {
         Object name = pop();
         Object module = pop();
-        if (!(module instanceof String m) || !(name instanceof String n)) {
+        String m = str(module);
+        String n = str(name);
+        if (m == null || n == null) {
             throw Reject.of(RejectionCode.DISALLOWED_GLOBAL, "STACK_GLOBAL operands are not strings", here());
         }
         push(global(m, n));
@@ -516,7 +539,9 @@ public final class PickleMachine {
             }
             case CODECS_ENCODE -> {
                 expectArity(ref, args, 2, 2);
-                if (!(args[0] instanceof String text) || !("latin1".equals(args[1]) || "latin-1".equals(args[1]))) {
+                String text = str(args[0]);
+                String encoding = str(args[1]);
+                if (text == null || !("latin1".equals(encoding) || "latin-1".equals(encoding))) {
                     throw badCall(ref, "expects (str, 'latin1')");
                 }
                 byte[] bytes = new byte[text.length()];
@@ -551,7 +576,7 @@ public final class PickleMachine {
             }
             case DEVICE -> {
                 expectArity(ref, args, 1, 2);
-                if (!(args[0] instanceof String) || (args.length == 2 && !(args[1] instanceof Long))) {
+                if (str(args[0]) == null || (args.length == 2 && !(args[1] instanceof Long))) {
                     throw badCall(ref, "expects (str[, int])");
                 }
                 yield new PObject("torch", "device", List.of(args), false);
@@ -649,7 +674,7 @@ public final class PickleMachine {
             throw malformed(fn + " metadata is not a dict");
         }
         for (int i = 0; i < dict.size(); i++) {
-            if (!(dict.key(i) instanceof String) || !(dict.value(i) instanceof Boolean)) {
+            if (str(dict.key(i)) == null || !(dict.value(i) instanceof Boolean)) {
                 throw malformed(fn + " metadata must map names to bools");
             }
         }
@@ -699,7 +724,7 @@ public final class PickleMachine {
                 && state instanceof PDict attributes && attributes.kind == DictNode.Kind.DICT) {
             // A state dict's __dict__ (its _metadata): names to values, as OrderedDict's BUILD applies it.
             for (int i = 0; i < attributes.size(); i++) {
-                if (!(attributes.key(i) instanceof String)) {
+                if (str(attributes.key(i)) == null) {
                     throw malformed("OrderedDict attribute name is not a str");
                 }
             }
@@ -729,7 +754,8 @@ public final class PickleMachine {
                 || (type.kind() != GlobalKind.TYPED_STORAGE_CLASS && type.kind() != GlobalKind.UNTYPED_STORAGE_CLASS)) {
             throw malformed("persistent id storage type is a " + typeName(tuple[1]) + ", not a storage class");
         }
-        if (!(tuple[2] instanceof String key) || !(tuple[3] instanceof String)) {
+        String key = str(tuple[2]);
+        if (key == null || str(tuple[3]) == null) {
             throw malformed("persistent id key or location is not a str");
         }
         if (!(tuple[4] instanceof Long numel)) {
@@ -803,7 +829,7 @@ public final class PickleMachine {
 
     /** Python raises TypeError for unhashable keys; so do we, before the value is stored. */
     private void requireHashable(Object key, int depth) {
-        if (key instanceof String || key instanceof Long || key instanceof BigInteger || key instanceof Double
+        if (key instanceof String || key instanceof Values.DecimalString || key instanceof Long || key instanceof BigInteger || key instanceof Double
                 || key instanceof Boolean || key == Values.NONE || key instanceof GlobalRef
                 || key instanceof TensorNode || (key instanceof PBytes b && !b.bytearray())) {
             return;
@@ -877,7 +903,7 @@ public final class PickleMachine {
         if (value instanceof PObject o) {
             return o.module + "." + o.name + " object";
         }
-        if (value instanceof String) {
+        if (value instanceof String || value instanceof Values.DecimalString) {
             return "str";
         }
         if (value instanceof Long || value instanceof BigInteger) {

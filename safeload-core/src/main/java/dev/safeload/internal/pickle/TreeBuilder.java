@@ -279,6 +279,8 @@ public final class TreeBuilder {
         MetadataNode node;
         if (value instanceof String s) {
             node = new StrNode(s);
+        } else if (value instanceof Values.DecimalString d) {
+            node = new StrNode(Integer.toString(d.value()));
         } else if (value instanceof Long l) {
             node = IntNode.of(l);
         } else if (value instanceof BigInteger b) {

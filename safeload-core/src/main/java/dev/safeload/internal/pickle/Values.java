@@ -83,7 +83,7 @@ final class Values {
         }
     }
 
-    /** A canonical decimal string held compactly in the memo. */
+    /** A str holding a short canonical decimal, such as a storage key, kept as an int. */
     record DecimalString(int value) {
     }
 
