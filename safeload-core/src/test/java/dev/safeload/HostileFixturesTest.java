@@ -40,6 +40,14 @@ class HostileFixturesTest {
         assertThat(listed).hasSizeGreaterThan(60);
     }
 
+    @Test
+    void everyParserRejectionCodeHasAFixture() throws IOException {
+        List<String> codes = manifest().map(a -> (String) a.get()[1]).distinct().toList();
+
+        assertThat(codes).containsExactlyInAnyOrder("MALFORMED_ARCHIVE", "PATH_TRAVERSAL", "UNSUPPORTED_FORMAT",
+                "DISALLOWED_GLOBAL", "DISALLOWED_OPCODE", "MALFORMED_PICKLE", "TENSOR_INCONSISTENT", "RESOURCE_LIMIT");
+    }
+
     @ParameterizedTest(name = "{0} -> {1}")
     @MethodSource("manifest")
     void rejectedWithTheExpectedCode(String file, String expectedCode, String technique) {
