@@ -259,7 +259,7 @@ public final class StrictZipReader {
             }
             long size = uncompressed;
 
-            checkName(name, entryAt);
+            checkName(name);
             int slash = name.indexOf('/');
             if (slash <= 0) {
                 throw malformed("entry is not inside a root folder", entryAt);
@@ -445,7 +445,7 @@ public final class StrictZipReader {
     }
 
     /** Rejects names that could escape a folder when extracted, or that readers could normalise differently. */
-    static void checkName(String name, LazyLocation at) {
+    static void checkName(String name) {
         String why = null;
         if (name.isEmpty()) {
             why = "empty entry name";
