@@ -16,6 +16,8 @@ import dev.safeload.internal.TensorConsistencyVerifier;
 import dev.safeload.internal.TreeWalk;
 import dev.safeload.internal.io.ByteSource;
 import dev.safeload.internal.pickle.Allowlist;
+import dev.safeload.internal.torch.LegacyTorchParser;
+import dev.safeload.internal.torch.PlainPickleParser;
 import dev.safeload.internal.torch.TorchZipParser;
 import dev.safeload.spi.VerificationContext;
 import dev.safeload.spi.Verifier;
@@ -86,14 +88,16 @@ public final class SafeModelLoader {
 
     private final VerificationLimits limits;
     private final Allowlist allowlist;
+    private final Allowlist plainPickleAllowlist;
     private final List<Verifier> sourceVerifiers;
     private final List<Verifier> metadataVerifiers;
     private final Path modelRoot;
     private final boolean verifyCrc;
 
-    private SafeModelLoader(Builder builder, Allowlist allowlist, Path modelRoot) {
+    private SafeModelLoader(Builder builder, List<String[]> userGlobals, Path modelRoot) {
         this.limits = builder.limits;
-        this.allowlist = allowlist;
+        this.allowlist = userGlobals.isEmpty() ? Allowlist.torchDefaults() : Allowlist.torchDefaultsPlus(userGlobals);
+        this.plainPickleAllowlist = Allowlist.plainPickle(userGlobals);
         this.modelRoot = modelRoot;
         this.verifyCrc = builder.verifyCrc;
         List<Verifier> source = new ArrayList<>();
@@ -242,19 +246,13 @@ public final class SafeModelLoader {
                 result = rejected(rejections, name, source.size(), format, ran, notes, start);
             } else {
                 ran.add("format-detection");
-                TorchZipParser.Parsed parsed;
+                TorchZipParser zip = null;
                 if (format == ModelFormat.ZIP) {
-                    TorchZipParser parser = new TorchZipParser(source, limits, allowlist, verifyCrc);
-                    format = parser.classify();
-                    if (format != ModelFormat.TORCH_ZIP) {
-                        throw unsupported(format);
-                    }
-                    ran.add("torch-zip-container");
-                    ran.add("pickle-allowlist");
-                    parsed = parser.parse(notes);
-                } else {
-                    throw unsupported(format);
+                    zip = new TorchZipParser(source, limits, allowlist, verifyCrc);
+                    format = zip.classify();
                 }
+                noteNameMismatch(name, format, notes);
+                TorchZipParser.Parsed parsed = parse(source, zip, format, ran, notes);
                 MetadataNode root = parsed.root();
                 ModelMetadata metadata = new ModelMetadata(format, root, TreeWalk.summarize(root, parsed.tensorCount()));
                 Context withMetadata = new Context(name, source.size(), format, limits, opener, metadata);
@@ -270,13 +268,54 @@ public final class SafeModelLoader {
         return result;
     }
 
+    /** Parses by detected format; every format not vetted yet is rejected, naming what it is. */
+    private TorchZipParser.Parsed parse(ByteSource source, TorchZipParser zip, ModelFormat format, List<String> ran,
+                                        List<String> notes) {
+        switch (format) {
+            case TORCH_ZIP -> {
+                ran.add("torch-zip-container");
+                ran.add("pickle-allowlist");
+                return zip.parse(notes);
+            }
+            case LEGACY_TORCH -> {
+                ran.add("legacy-torch-layout");
+                ran.add("pickle-allowlist");
+                return new LegacyTorchParser(source, limits, allowlist).parse(notes);
+            }
+            case PICKLE -> {
+                ran.add("plain-pickle");
+                ran.add("pickle-allowlist");
+                return new PlainPickleParser(source, limits, plainPickleAllowlist, allowlist).parse();
+            }
+            default -> throw unsupported(format);
+        }
+    }
+
+    /** File names are never trusted, but a name that disagrees with the content is worth reporting. */
+    private static void noteNameMismatch(String name, ModelFormat format, List<String> notes) {
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        String claimed = null;
+        if (lower.endsWith(".safetensors")) {
+            claimed = format == ModelFormat.SAFETENSORS ? null : "safetensors";
+        } else if (lower.endsWith(".pkl") || lower.endsWith(".pickle")) {
+            claimed = format == ModelFormat.PICKLE ? null : "a plain pickle";
+        } else if (lower.endsWith(".pt") || lower.endsWith(".pth") || lower.endsWith(".ckpt")) {
+            boolean torch = format == ModelFormat.TORCH_ZIP || format == ModelFormat.TORCHSCRIPT_ZIP
+                    || format == ModelFormat.LEGACY_TORCH;
+            claimed = torch ? null : "a torch.save file";
+        } else if (lower.endsWith(".zip")) {
+            claimed = format == ModelFormat.PICKLE || format == ModelFormat.LEGACY_TORCH ? "a zip archive" : null;
+        }
+        if (claimed != null) {
+            notes.add("the name suggests " + claimed + " but the content is " + format + "; vetted by content");
+        }
+    }
+
     private static Reject unsupported(ModelFormat format) {
         String what = switch (format) {
             case TORCHSCRIPT_ZIP -> "a TorchScript archive (torch.jit.save); TorchScript is not vetted yet";
             case TORCH_MOBILE_ZIP -> "a lite-interpreter (mobile) TorchScript archive";
             case TORCH_PACKAGE_ZIP -> "a torch.package archive, whose pickles import packaged code";
-            case LEGACY_TORCH -> "a legacy (pre-1.6, non-zip) torch.save file; not vetted yet";
-            case PICKLE -> "a plain pickle stream; not vetted yet";
             case TORCH_PREVIEW -> "a PyTorch 1.0 preview file (PYTORCH1), which torch itself refuses";
             case ZIP -> "a zip archive that is not a torch.save checkpoint";
             case SAFETENSORS -> "a safetensors file; not vetted yet";
@@ -498,8 +537,7 @@ public final class SafeModelLoader {
             for (String[] pair : globals) {
                 LOG.warn("pickle allowlist extended by configuration: {}.{}", pair[0], pair[1]);
             }
-            return new SafeModelLoader(this, globals.isEmpty() ? Allowlist.torchDefaults()
-                    : Allowlist.torchDefaultsPlus(globals), root);
+            return new SafeModelLoader(this, globals, root);
         }
     }
 }

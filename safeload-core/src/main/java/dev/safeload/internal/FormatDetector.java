@@ -17,8 +17,8 @@ public final class FormatDetector {
     private static final byte[] ZIP_EMPTY = {'P', 'K', 5, 6};
     private static final byte[] PYTORCH_PREVIEW = "PYTORCH1".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] GGUF = "GGUF".getBytes(StandardCharsets.US_ASCII);
-    /** Legacy torch.save starts with pickle(MAGIC_NUMBER): PROTO 2, LONG1 of 10 bytes. */
-    private static final byte[] LEGACY_TORCH = {(byte) 0x80, 0x02, (byte) 0x8a, 0x0a, 0x6c, (byte) 0xfc,
+    /** Legacy torch.save starts with pickle(MAGIC_NUMBER): PROTO, an optional FRAME, then this LONG1 literal. */
+    private static final byte[] LEGACY_MAGIC_LONG1 = {(byte) 0x8a, 0x0a, 0x6c, (byte) 0xfc,
         (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8, 0x50, 0x19};
 
     private FormatDetector() {
@@ -38,7 +38,7 @@ public final class FormatDetector {
         if (source.matches(0, PYTORCH_PREVIEW)) {
             return ModelFormat.TORCH_PREVIEW;
         }
-        if (source.matches(0, LEGACY_TORCH)) {
+        if (startsWithLegacyMagic(source)) {
             return ModelFormat.LEGACY_TORCH;
         }
         if ((head[0] & 0xff) == 0x80 && head.length > 1 && (head[1] & 0xff) <= 5) {
@@ -60,6 +60,17 @@ public final class FormatDetector {
             return ModelFormat.SAFETENSORS;
         }
         return ModelFormat.UNKNOWN;
+    }
+
+    private static boolean startsWithLegacyMagic(ByteSource source) {
+        if (source.size() < 2 || source.u8(0) != 0x80) {
+            return false;
+        }
+        long at = 2;
+        if (source.size() > 11 && source.u8(2) == 0x95) { // FRAME, protocol 4 and later
+            at += 9;
+        }
+        return source.matches(at, LEGACY_MAGIC_LONG1);
     }
 
     private static boolean endsLikeZip(ByteSource source) {

@@ -27,14 +27,33 @@ public final class Allowlist {
         this.entries = Map.copyOf(entries);
     }
 
+    /** No globals at all: for the pickles that may only hold literals (legacy magic number, key lists). */
+    public static Allowlist none() {
+        return new Allowlist(Map.of());
+    }
+
     /** The default torch.save allowlist. */
     public static Allowlist torchDefaults() {
         return new Allowlist(defaults());
     }
 
+    /**
+     * For plain pickle files: the torch.save globals plus {@code torch.storage._load_from_bytes}, through
+     * which {@code pickle.dump} of a tensor carries its storage as a nested legacy torch.save file (vetted
+     * as such), plus user-allowed globals.
+     */
+    public static Allowlist plainPickle(Iterable<String[]> userGlobals) {
+        Map<String, GlobalRef> map = defaults();
+        put(map, "torch.storage", "_load_from_bytes", GlobalKind.LOAD_FROM_BYTES, null);
+        return withUser(map, userGlobals);
+    }
+
     /** The defaults plus user-allowed globals. */
     public static Allowlist torchDefaultsPlus(Iterable<String[]> userGlobals) {
-        Map<String, GlobalRef> map = defaults();
+        return withUser(defaults(), userGlobals);
+    }
+
+    private static Allowlist withUser(Map<String, GlobalRef> map, Iterable<String[]> userGlobals) {
         for (String[] pair : userGlobals) {
             map.putIfAbsent(key(pair[0], pair[1]), new GlobalRef(pair[0], pair[1], GlobalKind.USER, null));
         }

@@ -16,6 +16,8 @@ enum GlobalKind {
     COMPLEX,
     DEVICE,
     SIZE,
+    /** {@code torch.storage._load_from_bytes}: plain pickles only; its bytes are vetted as a nested legacy file. */
+    LOAD_FROM_BYTES,
     /** Added by the user: may be called (REDUCE/NEWOBJ) and its results built (BUILD). */
     USER
 }

@@ -69,8 +69,42 @@ public final class PickleMachine {
     private long tensors;
     private byte[] scratch = new byte[256];
 
+    /** Which persistent-id shape the surrounding format uses. */
+    public enum Layout {
+        /** torch.save zip archives: {@code ('storage', type, key, location, numel)}. */
+        ZIP,
+        /** legacy torch.save: {@code ('storage', type, root_key, location, numel, view_metadata=None)}. */
+        LEGACY
+    }
+
+    private final Layout layout;
+    private final boolean stacked;
+    private final boolean cutByLimit;
+
+    /** A machine for one pickle that must fill {@code data} exactly (the zip formats). */
     public PickleMachine(ByteBuffer data, String entry, VerificationLimits limits, Allowlist allowlist,
                          StorageResolver storages) {
+        this(data, entry, limits, allowlist, storages, Layout.ZIP, false, false);
+    }
+
+    /**
+     * A machine for formats that stack pickles one after another (legacy torch.save): {@code run()} returns
+     * at STOP and {@link #endPosition()} tells where the next pickle starts.
+     *
+     * @param data the rest of the stream, at most {@code maxPickleBytes} long
+     * @param cutByLimit whether {@code data} was cut short at {@code maxPickleBytes}, so that running out of
+     *     data is a resource limit rather than a truncation
+     */
+    public static PickleMachine stacked(ByteBuffer data, String entry, VerificationLimits limits, Allowlist allowlist,
+                                        StorageResolver storages, Layout layout, boolean cutByLimit) {
+        return new PickleMachine(data, entry, limits, allowlist, storages, layout, true, cutByLimit);
+    }
+
+    private PickleMachine(ByteBuffer data, String entry, VerificationLimits limits, Allowlist allowlist,
+                          StorageResolver storages, Layout layout, boolean stacked, boolean cutByLimit) {
+        this.layout = layout;
+        this.stacked = stacked;
+        this.cutByLimit = cutByLimit;
         this.in = data;
         this.end = data.limit();
         this.entry = entry;
@@ -91,14 +125,24 @@ public final class PickleMachine {
         return opcodes;
     }
 
+    /** Where the pickle's STOP ended, relative to the start of the data; valid after {@link #run()}. */
+    public int endPosition() {
+        return pos;
+    }
+
     /** Runs the pickle to its STOP and returns the object it builds. */
     public Object run() {
-        Reject.checkLimit("maxPickleBytes", end, limits.maxPickleBytes(), Location.entry(entry));
+        if (!stacked) {
+            Reject.checkLimit("maxPickleBytes", end, limits.maxPickleBytes(), Location.entry(entry));
+        }
         while (true) {
             if (frameEnd >= 0 && pos == frameEnd) {
                 frameEnd = -1;
             }
             if (pos >= end) {
+                if (cutByLimit) {
+                    Reject.checkLimit("maxPickleBytes", end + 1L, limits.maxPickleBytes(), here());
+                }
                 throw malformed("pickle ends without STOP (truncated)");
             }
             opStart = pos;
@@ -266,7 +310,7 @@ public final class PickleMachine {
         if (frameEnd >= 0 && pos != frameEnd) {
             throw malformed("STOP inside an unfinished frame");
         }
-        if (pos != end) {
+        if (!stacked && pos != end) {
             throw malformed((end - pos) + " bytes after STOP (stacked or appended pickle)");
         }
         Object result = stack[0];
@@ -587,6 +631,14 @@ public final class PickleMachine {
                 yield new PObject("torch", "Size", List.of(args), false);
             }
             case USER -> new PObject(ref.module(), ref.name(), List.of(args), true);
+            case LOAD_FROM_BYTES -> {
+                expectArity(ref, args, 1, 1);
+                if (!(args[0] instanceof PBytes bytes) || bytes.bytearray()) {
+                    throw badCall(ref, "expects bytes");
+                }
+                StorageResolver.LoadedStorage loaded = storages.loadFromBytes(bytes.bytes(), opStart);
+                yield new PStorage(loaded.info(), loaded.untyped());
+            }
             case TYPED_STORAGE_CLASS, UNTYPED_STORAGE_CLASS, DTYPE -> throw Reject.of(
                     RejectionCode.DISALLOWED_OPCODE, "calling " + ref.module() + "." + ref.name()
                             + " is not a shape torch.save produces (it would allocate)", here());
@@ -743,9 +795,15 @@ public final class PickleMachine {
 
     private void persistentId() {
         Object pid = pop();
-        if (!(pid instanceof Object[] tuple) || tuple.length != 5) {
-            throw malformed("persistent id is a " + typeName(pid)
-                    + ", not the 5-tuple ('storage', type, key, location, numel)");
+        int arity = layout == Layout.ZIP ? 5 : 6;
+        if (!(pid instanceof Object[] tuple) || tuple.length != arity) {
+            throw malformed("persistent id is a " + typeName(pid) + (layout == Layout.ZIP
+                    ? ", not the 5-tuple ('storage', type, key, location, numel)"
+                    : ", not the 6-tuple ('storage', type, key, location, numel, None)"));
+        }
+        if (layout == Layout.LEGACY && tuple[5] != Values.NONE) {
+            // Writers since PyTorch 1.0 always write None; views of storages would alias other storages.
+            throw malformed("persistent id carries storage view metadata, which torch.save no longer writes");
         }
         if (!"storage".equals(tuple[0])) {
             throw malformed("persistent id tag is not 'storage'");
