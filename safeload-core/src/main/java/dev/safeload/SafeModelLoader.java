@@ -321,7 +321,7 @@ public final class SafeModelLoader {
             case SAFETENSORS -> "a safetensors file; not vetted yet";
             case EMPTY -> "an empty file";
             case UNKNOWN -> "content of no known model format";
-            default -> "a " + format.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + " file";
+            default -> "not a format that safeload vets";
         };
         return Reject.of(RejectionCode.UNSUPPORTED_FORMAT, "format " + format + ": " + what, Location.NONE);
     }

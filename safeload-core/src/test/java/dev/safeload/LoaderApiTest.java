@@ -134,6 +134,28 @@ class LoaderApiTest {
     }
 
     @Test
+    void otherModelFormatsAreNamed() {
+        byte[] hdf5 = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0};
+        byte[] onnx = ("\u0008\u0008\u0012\u0007pytorch\u001a\u00032.0" + "\0".repeat(20))
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] gguf = "GGUF\u0003\0\0\0".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+
+        for (var pair : java.util.Map.of("HDF5", hdf5, "ONNX", onnx, "GGUF", gguf).entrySet()) {
+            VerificationResult result = SafeModelLoader.withDefaults().verify(pair.getValue(), "model.bin");
+            assertThat(result.report().format().name()).isEqualTo(pair.getKey());
+            assertThat(result.rejections().get(0).code()).isEqualTo(RejectionCode.UNSUPPORTED_FORMAT);
+        }
+    }
+
+    @Test
+    void aNameThatDisagreesWithTheContentIsNoted() {
+        VerificationResult result = SafeModelLoader.withDefaults().verify(CHECKPOINT, "weights.safetensors");
+
+        assertThat(result.isVerified()).isTrue();
+        assertThat(result.report().notes()).anySatisfy(n -> assertThat(n).contains("safetensors").contains("TORCH_ZIP"));
+    }
+
+    @Test
     void oneLoaderServesManyThreads() throws Exception {
         SafeModelLoader loader = SafeModelLoader.withDefaults();
         List<byte[]> models = Fixtures.benignFiles().stream().limit(8).map(Fixtures::read).toList();

@@ -34,6 +34,12 @@ public enum ModelFormat {
     TAR,
     /** A GGUF model file. */
     GGUF,
+    /** An ONNX model (a protobuf {@code ModelProto}). */
+    ONNX,
+    /** An HDF5 file, such as a Keras {@code .h5} model. */
+    HDF5,
+    /** A Keras v3 {@code .keras} archive: a zip with {@code config.json} and {@code metadata.json}. */
+    KERAS_ZIP,
     /** An empty file. */
     EMPTY,
     /** Content safeload does not recognise. */

@@ -17,6 +17,7 @@ public final class FormatDetector {
     private static final byte[] ZIP_EMPTY = {'P', 'K', 5, 6};
     private static final byte[] PYTORCH_PREVIEW = "PYTORCH1".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] GGUF = "GGUF".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HDF5 = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
     /** Legacy torch.save starts with pickle(MAGIC_NUMBER): PROTO, an optional FRAME, then this LONG1 literal. */
     private static final byte[] LEGACY_MAGIC_LONG1 = {(byte) 0x8a, 0x0a, 0x6c, (byte) 0xfc,
         (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8, 0x50, 0x19};
@@ -53,6 +54,12 @@ public final class FormatDetector {
         if (source.matches(0, GGUF)) {
             return ModelFormat.GGUF;
         }
+        if (source.matches(0, HDF5)) {
+            return ModelFormat.HDF5;
+        }
+        if (looksLikeOnnx(head)) {
+            return ModelFormat.ONNX;
+        }
         if (head.length >= 512 && TarArchiveInputStream.matches(head, head.length)) {
             return ModelFormat.TAR;
         }
@@ -75,6 +82,18 @@ public final class FormatDetector {
 
     private static boolean endsLikeZip(ByteSource source) {
         return source.size() >= 22 && source.matches(source.size() - 22, ZIP_EMPTY);
+    }
+
+    /**
+     * An ONNX ModelProto starts with field 1 ({@code ir_version}, a small varint) and names its producer or
+     * opset early on. Only used to name what is rejected.
+     */
+    private static boolean looksLikeOnnx(byte[] head) {
+        if (head.length < 8 || head[0] != 0x08 || head[1] < 1 || head[1] > 20) {
+            return false;
+        }
+        String text = new String(head, StandardCharsets.ISO_8859_1);
+        return text.contains("onnx") || text.contains("pytorch") || text.contains("tf2onnx") || text.contains("skl2onnx");
     }
 
     /** An 8-byte little-endian header length that fits the file, followed by a JSON object. */

@@ -135,6 +135,8 @@ public final class StrictZipReader {
      */
     public ModelFormat classify(Directory dir) {
         boolean torch = false;
+        boolean kerasConfig = false;
+        boolean kerasMetadata = false;
         long pos = dir.offset();
         for (long i = 0; i < dir.entries(); i++) {
             if (pos > dir.end() - 46 || source.u32(pos) != CFH_SIG) {
@@ -152,6 +154,8 @@ public final class StrictZipReader {
                     break;
                 }
             }
+            kerasConfig |= is(name, nameLength, "config.json");
+            kerasMetadata |= is(name, nameLength, "metadata.json");
             if (slash >= 0) {
                 long rel = slash + 1;
                 int relLength = (int) (name + nameLength - rel);
@@ -170,7 +174,10 @@ public final class StrictZipReader {
             }
             pos += 46L + nameLength + source.u16(pos + 30) + source.u16(pos + 32);
         }
-        return torch ? ModelFormat.TORCH_ZIP : ModelFormat.ZIP;
+        if (torch) {
+            return ModelFormat.TORCH_ZIP;
+        }
+        return kerasConfig && kerasMetadata ? ModelFormat.KERAS_ZIP : ModelFormat.ZIP;
     }
 
     private boolean is(long pos, int length, String ascii) {
