@@ -37,8 +37,26 @@ def walk(obj, path, out, seen_containers):
             walk(value, path + [index], out, seen_containers)
 
 
+LEGACY_MAGIC = bytes.fromhex("8a0a6cfc9c46f9206aa85019")
+
+
+def is_torch_file(path):
+    with open(path, "rb") as f:
+        head = f.read(32)
+    return head.startswith(b"PK") or LEGACY_MAGIC in head[:32]
+
+
 def describe(path):
     error = None
+    if not is_torch_file(path):
+        # A plain pickle (pickle.dump output); torch.load cannot read those. Only ever run on benign fixtures.
+        import pickle
+        with open(path, "rb") as f:
+            obj = pickle.load(f)
+        tensors = []
+        walk(obj, [], tensors, set())
+        return {"weights_only": False, "weights_only_error": "plain pickle: loaded with pickle.load",
+                "tensors": tensors}
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
         weights_only = True
