@@ -27,6 +27,12 @@ class MutationPropertiesTest {
             "views_shared_storage.pt", "nested_containers.pt", "scalars_and_empty.pt", "unicode_keys.pt");
     private static final List<byte[]> FILES = SEEDS.stream().map(n -> Fixtures.read(Fixtures.benign(n))).toList();
     private static final List<byte[]> PICKLES = SEEDS.stream().map(MutationPropertiesTest::dataPkl).toList();
+    /** Legacy torch.save files and plain pickles: no CRCs, so every mutation reaches the pickle machine. */
+    private static final List<byte[]> STACKED = List.of("legacy/benign/dtypes.pt", "legacy/benign/checkpoint_adam_p2.pt",
+            "legacy/benign/mlp_state_dict_p4.pt", "legacy/benign/views_shared_storage.pt",
+            "pickle/benign/training_config_p2.pkl", "pickle/benign/tokenizer_config_p4.pkl",
+            "pickle/tensors/tensors_p2.pkl", "pickle/tensors/tensors_p4.pkl").stream()
+            .map(n -> Fixtures.read(Fixtures.repoRoot().resolve("fixtures").resolve(n))).toList();
     private static final SafeModelLoader LOADER = SafeModelLoader.builder()
             .limits(VerificationLimits.builder().maxOpcodes(1_000_000).maxStringBytes(1 << 20)
                     .maxBytesLength(1 << 20).maxTreeNodes(1_000_000).build())
@@ -54,6 +60,12 @@ class MutationPropertiesTest {
         assertVerdict(LOADER.verify(TorchZipWriter.checkpoint(pickle, storage, storage, storage), "mutated.pt"));
     }
 
+    /** Mutations of legacy torch.save files and plain pickles (with nested legacy storages). */
+    @Property(tries = 3000, seed = "20261126")
+    void mutatedLegacyFilesAndPlainPicklesReachAVerdict(@ForAll("stackedMutations") byte[] mutated) {
+        assertVerdict(LOADER.verify(mutated, "mutated.pkl"));
+    }
+
     private static void assertVerdict(VerificationResult result) {
         assertThat(result).isNotNull();
         if (result.isVerified()) {
@@ -71,6 +83,11 @@ class MutationPropertiesTest {
     @Provide
     Arbitrary<byte[]> fileMutations() {
         return mutationsOf(FILES);
+    }
+
+    @Provide
+    Arbitrary<byte[]> stackedMutations() {
+        return mutationsOf(STACKED);
     }
 
     @Provide
