@@ -16,6 +16,7 @@ import dev.safeload.internal.TensorConsistencyVerifier;
 import dev.safeload.internal.TreeWalk;
 import dev.safeload.internal.io.ByteSource;
 import dev.safeload.internal.pickle.Allowlist;
+import dev.safeload.internal.safetensors.SafetensorsParser;
 import dev.safeload.internal.torch.TorchZipParser;
 import dev.safeload.spi.VerificationContext;
 import dev.safeload.spi.Verifier;
@@ -242,7 +243,8 @@ public final class SafeModelLoader {
                 result = rejected(rejections, name, source.size(), format, ran, notes, start);
             } else {
                 ran.add("format-detection");
-                TorchZipParser.Parsed parsed;
+                MetadataNode root;
+                long tensorCount;
                 if (format == ModelFormat.ZIP) {
                     TorchZipParser parser = new TorchZipParser(source, limits, allowlist, verifyCrc);
                     format = parser.classify();
@@ -251,12 +253,18 @@ public final class SafeModelLoader {
                     }
                     ran.add("torch-zip-container");
                     ran.add("pickle-allowlist");
-                    parsed = parser.parse(notes);
+                    TorchZipParser.Parsed parsed = parser.parse(notes);
+                    root = parsed.root();
+                    tensorCount = parsed.tensorCount();
+                } else if (format == ModelFormat.SAFETENSORS) {
+                    ran.add("safetensors-header");
+                    SafetensorsParser.Parsed parsed = new SafetensorsParser(source, limits).parse();
+                    root = parsed.root();
+                    tensorCount = parsed.tensorCount();
                 } else {
                     throw unsupported(format);
                 }
-                MetadataNode root = parsed.root();
-                ModelMetadata metadata = new ModelMetadata(format, root, TreeWalk.summarize(root, parsed.tensorCount()));
+                ModelMetadata metadata = new ModelMetadata(format, root, TreeWalk.summarize(root, tensorCount));
                 Context withMetadata = new Context(name, source.size(), format, limits, opener, metadata);
                 rejections = runAll(metadataVerifiers, withMetadata, ran);
                 result = rejections.isEmpty()
