@@ -29,8 +29,10 @@ final class DataLayout {
         for (int index : order) {
             DeclaredTensor tensor = tensors.get(index);
             if (tensor.begin() != expected) {
-                String what = tensor.begin() < expected ? "overlaps the tensor before it, which ends at byte " + expected
-                        : "leaves a gap of " + (tensor.begin() - expected) + " bytes after byte " + expected;
+                String what = tensor.begin() < expected
+                        ? "overlaps the tensor before it, which ends at byte " + expected + " of the data area"
+                        : "leaves a gap of " + (tensor.begin() - expected) + " bytes after byte " + expected
+                                + " of the data area";
                 throw Reject.of(RejectionCode.TENSOR_INCONSISTENT, "tensor '" + SafeText.escape(tensor.name())
                         + "' at data_offsets [" + tensor.begin() + ", " + tensor.end() + "] " + what,
                         SafetensorsParser.locationOf(tensor));
