@@ -242,6 +242,8 @@ class SafetensorsTest {
         assertThat(duplicate.location().offset()).isPresent();
         assertThat(LOADER.verify(HOSTILE.resolve("json_deeply_nested.safetensors")).rejections().get(0).location()
                 .offset()).isPresent();
+        assertThat(LOADER.verify(HOSTILE.resolve("escape_unpaired_surrogate_value.safetensors")).rejections().get(0)
+                .message()).contains("unpaired surrogate");
     }
 
     // ------------------------------------------------------------------------------------------ limits

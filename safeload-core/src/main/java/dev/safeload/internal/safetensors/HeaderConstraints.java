@@ -81,7 +81,7 @@ final class HeaderConstraints extends StreamReadConstraints {
 
     private void checkNumber(int length) {
         if (length > _maxNumLen) {
-            throw Reject.of(RejectionCode.MALFORMED_ARCHIVE, "the header has a number of " + length
+            throw Reject.of(RejectionCode.MALFORMED_ARCHIVE, "the header has a number of more than " + _maxNumLen
                     + " digits; its numbers are 64-bit integers", Location.NONE);
         }
     }
