@@ -343,6 +343,24 @@ class SafetensorsTest {
     }
 
     @Test
+    void utf8SequencesMaySpanTheCheckersChunks() {
+        String prefix = "{\"__metadata__\":{\"k\":\"";
+        for (int split = 0; split < 5; split++) {
+            // The emoji's 4 bytes start at header byte 65533 + split: every way of cutting it at 65536 (64 KiB).
+            String padding = "x".repeat(65_533 + split - prefix.length());
+            String header = prefix + padding + "\uD83D\uDE00\"}}";
+            assertThat(LOADER.verify(safetensors(header, new byte[0]), "emoji").rejections()).as("split " + split)
+                    .isEmpty();
+
+            byte[] broken = safetensors(prefix + padding + "\u00e9\"}}", new byte[0]);
+            int at = 8 + prefix.length() + padding.length();   // the two bytes of the e-acute
+            broken[at] = (byte) 0xf0;                          // now a 4-byte lead with one continuation byte
+            Rejection rejection = LOADER.verify(broken, "cut").rejections().get(0);
+            assertThat(rejection.message()).as("split " + split).contains("at byte " + (at - 8) + " of the header");
+        }
+    }
+
+    @Test
     void headerThatJacksonWouldReadAsUtf16IsRejected() {
         byte[] utf16 = "{\"a\":{}}".getBytes(StandardCharsets.UTF_16LE);
         byte[] header = Arrays.copyOf(utf16, utf16.length - 1);   // ends with the byte '}'

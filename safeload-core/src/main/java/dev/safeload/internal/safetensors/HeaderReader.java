@@ -137,7 +137,9 @@ final class HeaderReader {
             if (name.equals(METADATA_KEY)) {
                 metadata = metadata();
             } else {
-                Reject.checkLimit("maxTensors", tensors.size() + 1L, limits.maxTensors(), here());
+                if (tensors.size() >= limits.maxTensors()) {
+                    Reject.checkLimit("maxTensors", tensors.size() + 1L, limits.maxTensors(), here());
+                }
                 tensors.add(tensor(name, at));
             }
         }
@@ -164,9 +166,8 @@ final class HeaderReader {
     }
 
     private DeclaredTensor tensor(String name, long at) {
-        String quoted = "tensor '" + SafeText.escape(name) + "'";
         if (parser.nextToken() != JsonToken.START_OBJECT) {
-            throw malformed(quoted + " is not an object");
+            throw malformed(label(name) + " is not an object");
         }
         DType dtype = null;
         long[] shape = null;
@@ -175,66 +176,74 @@ final class HeaderReader {
             expectName(token);
             String field = parser.currentName();
             switch (field) {
-                case "dtype" -> dtype = dtype(quoted);
-                case "shape" -> shape = integers(quoted + " shape", -1);
-                case "data_offsets" -> offsets = integers(quoted + " data_offsets", 2);
-                default -> throw malformed(quoted + " has an unknown field '" + SafeText.escape(field) + "'");
+                case "dtype" -> dtype = dtype(name);
+                case "shape" -> shape = integers(name, "shape", -1);
+                case "data_offsets" -> offsets = integers(name, "data_offsets", 2);
+                default -> throw malformed(label(name) + " has an unknown field '" + SafeText.escape(field) + "'");
             }
         }
         if (dtype == null || shape == null || offsets == null) {
-            throw malformed(quoted + " lacks " + (dtype == null ? "dtype" : shape == null ? "shape" : "data_offsets"));
+            throw malformed(label(name) + " lacks "
+                    + (dtype == null ? "dtype" : shape == null ? "shape" : "data_offsets"));
         }
         return new DeclaredTensor(name, dtype, shape, offsets[0], offsets[1], at);
     }
 
-    private DType dtype(String quoted) {
+    private DType dtype(String name) {
         if (parser.nextToken() != JsonToken.VALUE_STRING) {
-            throw malformed(quoted + " dtype is not a string");
+            throw malformed(label(name) + " dtype is not a string");
         }
         String text = parser.getString();
         DType dtype = DTYPES.get(text);
         if (dtype == null) {
-            throw malformed(quoted + " has an unknown dtype '" + SafeText.escape(text) + "'");
+            throw malformed(label(name) + " has an unknown dtype '" + SafeText.escape(text) + "'");
         }
         return dtype;
     }
 
+    /** How messages name a tensor; built only when something is wrong. */
+    private static String label(String name) {
+        return "tensor '" + SafeText.escape(name) + "'";
+    }
+
     /** An array of non-negative integers: of exactly {@code count} elements, or up to maxTensorRank if negative. */
-    private long[] integers(String what, int count) {
+    private long[] integers(String name, String field, int count) {
         if (parser.nextToken() != JsonToken.START_ARRAY) {
-            throw malformed(what + " is not an array");
+            throw malformed(label(name) + " " + field + " is not an array");
         }
         long[] values = new long[count >= 0 ? count : 4];
         int size = 0;
         for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken()) {
             if (count >= 0 && size == count) {
-                throw malformed(what + " has more than " + count + " elements");
+                throw malformed(label(name) + " " + field + " has more than " + count + " elements");
             }
-            if (count < 0) {
+            if (count < 0 && size >= limits.maxTensorRank()) {
                 Reject.checkLimit("maxTensorRank", size + 1L, limits.maxTensorRank(), here());
             }
-            long value = nonNegativeInteger(token, what);
+            long value = nonNegativeInteger(token, name, field);
             if (size == values.length) {
                 values = Arrays.copyOf(values, size * 2);
             }
             values[size++] = value;
         }
         if (count >= 0 && size != count) {
-            throw malformed(what + " has " + size + " elements, not " + count);
+            throw malformed(label(name) + " " + field + " has " + size + " element(s), not " + count);
         }
         return size == values.length ? values : Arrays.copyOf(values, size);
     }
 
-    private long nonNegativeInteger(JsonToken token, String what) {
+    private long nonNegativeInteger(JsonToken token, String name, String field) {
         if (token != JsonToken.VALUE_NUMBER_INT) {
-            throw malformed(what + " holds " + describe(token) + ", not a non-negative integer");
+            throw malformed(label(name) + " " + field + " holds " + describe(token) + ", not a non-negative integer");
         }
         if (parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-            throw malformed(what + " holds " + SafeText.escape(parser.getString()) + ", which does not fit in 63 bits");
+            throw malformed(label(name) + " " + field + " holds " + SafeText.escape(parser.getString())
+                    + ", which does not fit in 63 bits");
         }
         long value = parser.getLongValue();
         if (value < 0 || (value == 0 && parser.getString().startsWith("-"))) {
-            throw malformed(what + " holds the negative number " + SafeText.escape(parser.getString()));
+            throw malformed(label(name) + " " + field + " holds the negative number "
+                    + SafeText.escape(parser.getString()));
         }
         return value;
     }

@@ -19,7 +19,7 @@ import java.nio.charset.StandardCharsets;
  */
 final class HeaderText {
 
-    private static final int SCRATCH_CHARS = 8192;
+    private static final int CHUNK_BYTES = 1 << 16;
 
     private HeaderText() {
     }
@@ -54,24 +54,36 @@ final class HeaderText {
         return end;
     }
 
-    private static void checkUtf8(ByteBuffer in, long fileOffset) {
+    /**
+     * Decodes the header in chunks copied to the heap: the JDK decoder's fast path needs an array-backed
+     * buffer, and a mapped header is not one. Bytes of a sequence cut by a chunk's end carry over.
+     */
+    private static void checkUtf8(ByteBuffer header, long fileOffset) {
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
-        CharBuffer scratch = CharBuffer.allocate(SCRATCH_CHARS);
-        while (true) {
-            CoderResult result = decoder.decode(in, scratch, true);
+        int length = header.limit();
+        byte[] chunk = new byte[Math.min(CHUNK_BYTES, length)];
+        ByteBuffer in = ByteBuffer.wrap(chunk).limit(0);
+        // UTF-8 never decodes to more chars than bytes, so one chunk's chars always fit.
+        CharBuffer chars = CharBuffer.allocate(chunk.length);
+        int copied = 0;
+        boolean last;
+        do {
+            in.compact();
+            int n = Math.min(in.remaining(), length - copied);
+            header.get(copied, chunk, in.position(), n);
+            in.position(in.position() + n).flip();
+            copied += n;
+            last = copied == length;
+            CoderResult result = decoder.decode(in, chars, last);
             if (result.isError()) {
-                throw malformed("the header is not valid UTF-8 (at byte " + in.position() + " of the header)",
-                        fileOffset + in.position());
+                int at = copied - in.remaining();
+                throw malformed("the header is not valid UTF-8 (at byte " + at + " of the header)", fileOffset + at);
             }
-            if (result.isUnderflow()) {
-                break;
-            }
-            scratch.clear();
-        }
-        scratch.clear();
-        decoder.flush(scratch);
+            chars.clear();
+        } while (!last);
+        decoder.flush(chars);
     }
 
     private static Reject malformed(String message, long fileOffset) {

@@ -78,7 +78,8 @@ public final class SafetensorsParser {
         int metadataEntries = parsed.metadata() == null ? 0 : parsed.metadata().size();
         Reject.checkLimit("maxTreeNodes", 1 + 2L * tensors.size() + (parsed.metadata() == null ? 0 : 1)
                 + 2L * metadataEntries, limits.maxTreeNodes(), Location.NONE);
-        return new Parsed(tree(tensors, elementCounts, parsed.metadata()), tensors.size());
+        int tensorCount = tensors.size();
+        return new Parsed(tree(tensors, elementCounts, parsed.metadata()), tensorCount);
     }
 
     /** Checks that a tensor's byte range holds exactly its elements; returns its element count. */
@@ -108,11 +109,12 @@ public final class SafetensorsParser {
         return elements;
     }
 
+    /** Builds the tree, dropping each declaration from {@code tensors} once its node exists, to halve the peak heap. */
     private static MetadataNode tree(List<DeclaredTensor> tensors, long[] elementCounts, List<String[]> metadata) {
         List<MetadataNode> names = new ArrayList<>(tensors.size());
         List<MetadataNode> values = new ArrayList<>(tensors.size());
         for (int i = 0; i < tensors.size(); i++) {
-            DeclaredTensor tensor = tensors.get(i);
+            DeclaredTensor tensor = tensors.set(i, null);
             StorageInfo storage = new StorageInfo(tensor.name(), tensor.dtype(), elementCounts[i], "data",
                     tensor.end() - tensor.begin());
             names.add(new StrNode(tensor.name()));
