@@ -6,6 +6,7 @@ module dev.safeload.core {
     requires transitive dev.safeload.api;
     requires org.apache.commons.compress;
     requires org.slf4j;
+    requires tools.jackson.core;
 
     exports dev.safeload;
 }

@@ -16,6 +16,7 @@ import dev.safeload.internal.TensorConsistencyVerifier;
 import dev.safeload.internal.TreeWalk;
 import dev.safeload.internal.io.ByteSource;
 import dev.safeload.internal.pickle.Allowlist;
+import dev.safeload.internal.safetensors.SafetensorsParser;
 import dev.safeload.internal.torch.LegacyTorchParser;
 import dev.safeload.internal.torch.PlainPickleParser;
 import dev.safeload.internal.torch.TorchZipParser;
@@ -282,6 +283,11 @@ public final class SafeModelLoader {
                 ran.add("pickle-allowlist");
                 return new LegacyTorchParser(source, limits, allowlist).parse(notes);
             }
+            case SAFETENSORS -> {
+                ran.add("safetensors-header");
+                SafetensorsParser.Parsed parsed = new SafetensorsParser(source, limits).parse();
+                return new TorchZipParser.Parsed(ModelFormat.SAFETENSORS, parsed.root(), parsed.tensorCount());
+            }
             case PICKLE -> {
                 ran.add("plain-pickle");
                 ran.add("pickle-allowlist");
@@ -318,7 +324,6 @@ public final class SafeModelLoader {
             case TORCH_PACKAGE_ZIP -> "a torch.package archive, whose pickles import packaged code";
             case TORCH_PREVIEW -> "a PyTorch 1.0 preview file (PYTORCH1), which torch itself refuses";
             case ZIP -> "a zip archive that is not a torch.save checkpoint";
-            case SAFETENSORS -> "a safetensors file; not vetted yet";
             case EMPTY -> "an empty file";
             case UNKNOWN -> "content of no known model format";
             default -> "not a format that safeload vets";

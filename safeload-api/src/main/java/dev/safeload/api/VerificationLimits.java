@@ -53,6 +53,11 @@ public final class VerificationLimits {
     public static final long DEFAULT_MAX_TREE_NODES = 100_000_000L;
     /** Default for {@link #maxTensorRank()}: 64 dimensions. */
     public static final long DEFAULT_MAX_TENSOR_RANK = 64L;
+    /**
+     * Default for {@link #maxHeaderBytes()}: a safetensors JSON header of 100,000,000 bytes, the limit the
+     * safetensors library itself enforces.
+     */
+    public static final long DEFAULT_MAX_HEADER_BYTES = 100_000_000L;
 
     private static final VerificationLimits DEFAULTS = builder().build();
 
@@ -68,6 +73,7 @@ public final class VerificationLimits {
     private final long maxTotalDeclaredBytes;
     private final long maxTreeNodes;
     private final long maxTensorRank;
+    private final long maxHeaderBytes;
 
     private VerificationLimits(Builder b) {
         this.maxPickleBytes = b.maxPickleBytes;
@@ -82,6 +88,7 @@ public final class VerificationLimits {
         this.maxTotalDeclaredBytes = b.maxTotalDeclaredBytes;
         this.maxTreeNodes = b.maxTreeNodes;
         this.maxTensorRank = b.maxTensorRank;
+        this.maxHeaderBytes = b.maxHeaderBytes;
     }
 
     /** {@return the default limits} */
@@ -109,6 +116,7 @@ public final class VerificationLimits {
         b.maxTotalDeclaredBytes = maxTotalDeclaredBytes;
         b.maxTreeNodes = maxTreeNodes;
         b.maxTensorRank = maxTensorRank;
+        b.maxHeaderBytes = maxHeaderBytes;
         return b;
     }
 
@@ -172,6 +180,11 @@ public final class VerificationLimits {
         return maxTensorRank;
     }
 
+    /** {@return the longest safetensors JSON header, in bytes} */
+    public long maxHeaderBytes() {
+        return maxHeaderBytes;
+    }
+
     /** {@return every limit by name, in a stable order} */
     public Map<String, Long> asMap() {
         Map<String, Long> map = new LinkedHashMap<>();
@@ -187,6 +200,7 @@ public final class VerificationLimits {
         map.put("maxTotalDeclaredBytes", maxTotalDeclaredBytes);
         map.put("maxTreeNodes", maxTreeNodes);
         map.put("maxTensorRank", maxTensorRank);
+        map.put("maxHeaderBytes", maxHeaderBytes);
         return Map.copyOf(map);
     }
 
@@ -224,6 +238,7 @@ public final class VerificationLimits {
         private long maxTotalDeclaredBytes = DEFAULT_MAX_TOTAL_DECLARED_BYTES;
         private long maxTreeNodes = DEFAULT_MAX_TREE_NODES;
         private long maxTensorRank = DEFAULT_MAX_TENSOR_RANK;
+        private long maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
 
         private Builder() {
         }
@@ -304,6 +319,12 @@ public final class VerificationLimits {
         /** @param value dimensions @return this builder */
         public Builder maxTensorRank(long value) {
             maxTensorRank = positive("maxTensorRank", value);
+            return this;
+        }
+
+        /** @param value bytes @return this builder */
+        public Builder maxHeaderBytes(long value) {
+            maxHeaderBytes = positive("maxHeaderBytes", value);
             return this;
         }
 

@@ -18,6 +18,7 @@ public final class FormatDetector {
     private static final byte[] PYTORCH_PREVIEW = "PYTORCH1".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] GGUF = "GGUF".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] HDF5 = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    private static final byte[] BOM_THEN_BRACE = {(byte) 0xef, (byte) 0xbb, (byte) 0xbf, '{'};
     /** Legacy torch.save starts with pickle(MAGIC_NUMBER): PROTO, an optional FRAME, then this LONG1 literal. */
     private static final byte[] LEGACY_MAGIC_LONG1 = {(byte) 0x8a, 0x0a, 0x6c, (byte) 0xfc,
         (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8, 0x50, 0x19};
@@ -42,6 +43,10 @@ public final class FormatDetector {
         if (startsWithLegacyMagic(source)) {
             return ModelFormat.LEGACY_TORCH;
         }
+        // Before pickle: a safetensors header length such as 384 (0x180) starts with the pickle PROTO byte.
+        if (looksLikeSafetensors(source)) {
+            return ModelFormat.SAFETENSORS;
+        }
         if ((head[0] & 0xff) == 0x80 && head.length > 1 && (head[1] & 0xff) <= 5) {
             return ModelFormat.PICKLE;
         }
@@ -62,9 +67,6 @@ public final class FormatDetector {
         }
         if (head.length >= 512 && TarArchiveInputStream.matches(head, head.length)) {
             return ModelFormat.TAR;
-        }
-        if (looksLikeSafetensors(source)) {
-            return ModelFormat.SAFETENSORS;
         }
         return ModelFormat.UNKNOWN;
     }
@@ -96,12 +98,18 @@ public final class FormatDetector {
         return text.contains("onnx") || text.contains("pytorch") || text.contains("tf2onnx") || text.contains("skl2onnx");
     }
 
-    /** An 8-byte little-endian header length that fits the file, followed by a JSON object. */
+    /**
+     * An 8-byte little-endian header length below 4 GiB (real headers are at most 100 MB, so the upper four
+     * bytes are zero, which text never has), followed by a JSON object, or by a byte order mark and a JSON
+     * object. The length is not compared with the file size, and the byte order mark is not skipped: both are
+     * for the safetensors parser to reject, not reasons to call the file unknown.
+     */
     private static boolean looksLikeSafetensors(ByteSource source) {
         if (source.size() < 10) {
             return false;
         }
         long headerLength = source.u64(0);
-        return headerLength > 1 && headerLength <= source.size() - 8 && source.u8(8) == '{';
+        return headerLength > 1 && headerLength >>> 32 == 0
+                && (source.u8(8) == '{' || source.matches(8, BOM_THEN_BRACE));
     }
 }
