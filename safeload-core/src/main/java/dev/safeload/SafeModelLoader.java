@@ -49,9 +49,12 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>{@link Verifier.Phase#SOURCE SOURCE}-phase verifiers see the raw bytes (user rules; hash pins and
  *       signatures in later versions).</li>
- *   <li>The format is detected from the content, never the file name. {@code torch.save} zip archives are
- *       parsed: a strict zip container check, then the {@code data.pkl} pickle is simulated by an opcode
- *       machine with an exact allowlist of globals. Every other format is rejected as
+ *   <li>The format is detected from the content, never the file name, and parsed without executing
+ *       anything: {@code torch.save} zip archives (a strict zip container check, then {@code data.pkl}
+ *       simulated by an opcode machine with an exact allowlist of globals), legacy non-zip
+ *       {@code torch.save} files (the same machine over the stacked pickles, then the storage section),
+ *       plain pickle files (data, and tensors whose storages are nested legacy files), and safetensors
+ *       (a strictly parsed JSON header and the data layout). Every other format is rejected as
  *       {@link RejectionCode#UNSUPPORTED_FORMAT} with the detected kind.</li>
  *   <li>{@link Verifier.Phase#METADATA METADATA}-phase verifiers check the tree: the built-in tensor
  *       consistency check first, then user rules.</li>
