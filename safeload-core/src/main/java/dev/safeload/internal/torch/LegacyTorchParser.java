@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Verifies a legacy (pre-1.6, non-zip) {@code torch.save} file, which torch still loads: five pickles one
@@ -189,28 +190,17 @@ public final class LegacyTorchParser {
      */
     private final class Declarations implements StorageResolver {
         private final Map<String, StorageInfo> byKey = new LinkedHashMap<>();
-        private long declaredBytes;
+        private final StorageDeclarations declarations = new StorageDeclarations(limits);
 
         @Override
         public StorageInfo resolve(String key, DType dtype, long elementCount, long pickleOffset) {
             StorageInfo known = byKey.get(key);
-            Location at = Location.at("main pickle", pickleOffset);
+            Supplier<Location> at = () -> Location.at("main pickle", pickleOffset);
             if (known != null) {
-                if (known.dtype() != dtype || known.elementCount() != elementCount) {
-                    throw Reject.of(RejectionCode.TENSOR_INCONSISTENT, "storage " + SafeText.escape(key)
-                            + " declared again with a different type or size", at);
-                }
+                StorageDeclarations.requireSame(known, key, dtype, elementCount, at);
                 return known;
             }
-            long bytes;
-            try {
-                bytes = Math.multiplyExact(elementCount, dtype.elementSize());
-                declaredBytes = Math.addExact(declaredBytes, bytes);
-            } catch (ArithmeticException e) {
-                bytes = Long.MAX_VALUE;
-                declaredBytes = Long.MAX_VALUE;
-            }
-            Reject.checkLimit("maxTotalDeclaredBytes", declaredBytes, limits.maxTotalDeclaredBytes(), at);
+            long bytes = declarations.declare(dtype, elementCount, at);
             StorageInfo info = new StorageInfo(key, dtype, elementCount, FOLDER, bytes);
             byKey.put(key, info);
             return info;

@@ -165,7 +165,7 @@ public final class TorchZipParser {
         private final String pickleEntry;
         private final StorageInfo[] dense;
         private final Map<String, StorageInfo> sparse = new HashMap<>();
-        private long declaredBytes;
+        private final StorageDeclarations declarations = new StorageDeclarations(limits);
 
         Storages(ZipIndex index, String pickleEntry) {
             this.index = index;
@@ -179,11 +179,7 @@ public final class TorchZipParser {
             int slot = denseSlot(key);
             StorageInfo known = slot >= 0 ? dense[slot] : sparse.get(key);
             if (known != null) {
-                if (known.dtype() != dtype || known.elementCount() != elementCount) {
-                    throw Reject.of(RejectionCode.TENSOR_INCONSISTENT, "storage " + SafeText.escape(key)
-                            + " declared again with a different type or size (" + known.dtype() + " x "
-                            + known.elementCount() + ", then " + dtype + " x " + elementCount + ")", at.get());
-                }
+                StorageDeclarations.requireSame(known, key, dtype, elementCount, at);
                 return known;
             }
             long recordBytes = index.referenceStorage(key);
@@ -191,17 +187,7 @@ public final class TorchZipParser {
                 throw Reject.of(RejectionCode.TENSOR_INCONSISTENT, "storage " + SafeText.escape(key)
                         + " has no data/" + SafeText.escape(key) + " record", at.get());
             }
-            long bytes;
-            try {
-                bytes = Math.multiplyExact(elementCount, dtype.elementSize());
-                declaredBytes = Math.addExact(declaredBytes, bytes);
-            } catch (ArithmeticException e) {
-                bytes = Long.MAX_VALUE;
-                declaredBytes = Long.MAX_VALUE;
-            }
-            if (declaredBytes > limits.maxTotalDeclaredBytes()) {
-                Reject.checkLimit("maxTotalDeclaredBytes", declaredBytes, limits.maxTotalDeclaredBytes(), at.get());
-            }
+            declarations.declare(dtype, elementCount, at);
             StorageInfo info = new StorageInfo(key, dtype, elementCount, "data", recordBytes);
             if (slot >= 0) {
                 dense[slot] = info;
