@@ -53,6 +53,11 @@ public final class VerificationLimits {
     public static final long DEFAULT_MAX_TREE_NODES = 100_000_000L;
     /** Default for {@link #maxTensorRank()}: 64 dimensions. */
     public static final long DEFAULT_MAX_TENSOR_RANK = 64L;
+    /**
+     * Default for {@link #maxCodeBytes()}: 64 MiB of TorchScript code and debug records in all, after
+     * inflation (a scripted ResNet-50 has about 0.2 MiB).
+     */
+    public static final long DEFAULT_MAX_CODE_BYTES = 64L << 20;
 
     private static final VerificationLimits DEFAULTS = builder().build();
 
@@ -68,6 +73,7 @@ public final class VerificationLimits {
     private final long maxTotalDeclaredBytes;
     private final long maxTreeNodes;
     private final long maxTensorRank;
+    private final long maxCodeBytes;
 
     private VerificationLimits(Builder b) {
         this.maxPickleBytes = b.maxPickleBytes;
@@ -82,6 +88,7 @@ public final class VerificationLimits {
         this.maxTotalDeclaredBytes = b.maxTotalDeclaredBytes;
         this.maxTreeNodes = b.maxTreeNodes;
         this.maxTensorRank = b.maxTensorRank;
+        this.maxCodeBytes = b.maxCodeBytes;
     }
 
     /** {@return the default limits} */
@@ -109,6 +116,7 @@ public final class VerificationLimits {
         b.maxTotalDeclaredBytes = maxTotalDeclaredBytes;
         b.maxTreeNodes = maxTreeNodes;
         b.maxTensorRank = maxTensorRank;
+        b.maxCodeBytes = maxCodeBytes;
         return b;
     }
 
@@ -172,6 +180,15 @@ public final class VerificationLimits {
         return maxTensorRank;
     }
 
+    /**
+     * {@return the most bytes of TorchScript {@code code/} records in one archive, counted after
+     * inflation} Checked against the sizes the archive declares before anything is inflated, and again
+     * while inflating.
+     */
+    public long maxCodeBytes() {
+        return maxCodeBytes;
+    }
+
     /** {@return every limit by name, in a stable order} */
     public Map<String, Long> asMap() {
         Map<String, Long> map = new LinkedHashMap<>();
@@ -187,6 +204,7 @@ public final class VerificationLimits {
         map.put("maxTotalDeclaredBytes", maxTotalDeclaredBytes);
         map.put("maxTreeNodes", maxTreeNodes);
         map.put("maxTensorRank", maxTensorRank);
+        map.put("maxCodeBytes", maxCodeBytes);
         return Map.copyOf(map);
     }
 
@@ -224,6 +242,7 @@ public final class VerificationLimits {
         private long maxTotalDeclaredBytes = DEFAULT_MAX_TOTAL_DECLARED_BYTES;
         private long maxTreeNodes = DEFAULT_MAX_TREE_NODES;
         private long maxTensorRank = DEFAULT_MAX_TENSOR_RANK;
+        private long maxCodeBytes = DEFAULT_MAX_CODE_BYTES;
 
         private Builder() {
         }
@@ -304,6 +323,12 @@ public final class VerificationLimits {
         /** @param value dimensions @return this builder */
         public Builder maxTensorRank(long value) {
             maxTensorRank = positive("maxTensorRank", value);
+            return this;
+        }
+
+        /** @param value bytes of inflated TorchScript code @return this builder */
+        public Builder maxCodeBytes(long value) {
+            maxCodeBytes = positive("maxCodeBytes", value);
             return this;
         }
 
