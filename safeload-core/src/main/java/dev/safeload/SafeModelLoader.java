@@ -20,6 +20,8 @@ import dev.safeload.internal.safetensors.SafetensorsParser;
 import dev.safeload.internal.torch.LegacyTorchParser;
 import dev.safeload.internal.torch.PlainPickleParser;
 import dev.safeload.internal.torch.TorchZipParser;
+import dev.safeload.internal.torchscript.TorchScriptOpPolicy;
+import dev.safeload.internal.torchscript.TorchScriptParser;
 import dev.safeload.spi.VerificationContext;
 import dev.safeload.spi.Verifier;
 import dev.safeload.spi.VerifierResult;
@@ -97,11 +99,14 @@ public final class SafeModelLoader {
     private final List<Verifier> metadataVerifiers;
     private final Path modelRoot;
     private final boolean verifyCrc;
+    private final TorchScriptOpPolicy operatorPolicy;
 
-    private SafeModelLoader(Builder builder, List<String[]> userGlobals, Path modelRoot) {
+    private SafeModelLoader(Builder builder, List<String[]> userGlobals, Path modelRoot,
+                            TorchScriptOpPolicy operatorPolicy) {
         this.limits = builder.limits;
         this.allowlist = userGlobals.isEmpty() ? Allowlist.torchDefaults() : Allowlist.torchDefaultsPlus(userGlobals);
         this.plainPickleAllowlist = Allowlist.plainPickle(userGlobals);
+        this.operatorPolicy = operatorPolicy;
         this.modelRoot = modelRoot;
         this.verifyCrc = builder.verifyCrc;
         List<Verifier> source = new ArrayList<>();
@@ -258,7 +263,8 @@ public final class SafeModelLoader {
                 noteNameMismatch(name, format, notes);
                 TorchZipParser.Parsed parsed = parse(source, zip, format, ran, notes);
                 MetadataNode root = parsed.root();
-                ModelMetadata metadata = new ModelMetadata(format, root, TreeWalk.summarize(root, parsed.tensorCount()));
+                ModelMetadata metadata = new ModelMetadata(format, root, TreeWalk.summarize(root, parsed.tensorCount()),
+                        parsed.operators());
                 Context withMetadata = new Context(name, source.size(), format, limits, opener, metadata);
                 rejections = runAll(metadataVerifiers, withMetadata, ran);
                 result = rejections.isEmpty()
@@ -280,6 +286,14 @@ public final class SafeModelLoader {
                 ran.add("torch-zip-container");
                 ran.add("pickle-allowlist");
                 return zip.parse(notes);
+            }
+            case TORCHSCRIPT_ZIP -> {
+                ran.add("torchscript-container");
+                ran.add("torchscript-code-scan");
+                ran.add("pickle-allowlist");
+                TorchScriptParser.Parsed script = new TorchScriptParser(source, limits, operatorPolicy, verifyCrc)
+                        .parse(notes);
+                return new TorchZipParser.Parsed(format, script.root(), script.tensorCount(), script.operators());
             }
             case LEGACY_TORCH -> {
                 ran.add("legacy-torch-layout");
@@ -322,7 +336,6 @@ public final class SafeModelLoader {
 
     private static Reject unsupported(ModelFormat format) {
         String what = switch (format) {
-            case TORCHSCRIPT_ZIP -> "a TorchScript archive (torch.jit.save); TorchScript is not vetted yet";
             case TORCH_MOBILE_ZIP -> "a lite-interpreter (mobile) TorchScript archive";
             case TORCH_PACKAGE_ZIP -> "a torch.package archive, whose pickles import packaged code";
             case TORCH_PREVIEW -> "a PyTorch 1.0 preview file (PYTORCH1), which torch itself refuses";
@@ -456,6 +469,7 @@ public final class SafeModelLoader {
         private VerificationLimits limits = VerificationLimits.defaults();
         private final List<Verifier> verifiers = new ArrayList<>();
         private final Set<List<String>> extraGlobals = new LinkedHashSet<>();
+        private final Set<String> extraOperators = new LinkedHashSet<>();
         private Path modelRoot;
         private boolean verifyCrc = true;
 
@@ -496,6 +510,22 @@ public final class SafeModelLoader {
         }
 
         /**
+         * Allows one more TorchScript operator in a TorchScript archive's code, named exactly as
+         * {@code namespace::name} (for example {@code "myext::fused_gelu"}, a custom extension operator;
+         * overloads share the name). By default code may name operators of the {@code aten}, {@code prim} and
+         * {@code quantized} namespaces except file, RPC and distributed ones. Each addition is logged when the
+         * loader is built. {@code aten::save} and {@code aten::from_file}, which write or map any file, are
+         * refused.
+         *
+         * @param qualifiedName the operator, for example {@code "myext::fused_gelu"}
+         * @return this builder
+         */
+        public Builder allowTorchScriptOp(String qualifiedName) {
+            extraOperators.add(Objects.requireNonNull(qualifiedName, "qualifiedName"));
+            return this;
+        }
+
+        /**
          * Sets the folder inside which {@link SafeModelLoader#verifyModel(String)} resolves untrusted names.
          *
          * @param root an existing directory
@@ -522,7 +552,8 @@ public final class SafeModelLoader {
         /**
          * {@return the loader}
          *
-         * @throws IllegalArgumentException if an allowed global is malformed or from a refused module
+         * @throws IllegalArgumentException if an allowed global is malformed or from a refused module, or an
+         *     allowed TorchScript operator is malformed or refused
          * @throws IllegalStateException if the model root is not a readable directory
          */
         public SafeModelLoader build() {
@@ -542,10 +573,14 @@ public final class SafeModelLoader {
                     throw new IllegalStateException("model root " + modelRoot + " is not a directory");
                 }
             }
+            TorchScriptOpPolicy operatorPolicy = TorchScriptOpPolicy.allowing(extraOperators);
             for (String[] pair : globals) {
                 LOG.warn("pickle allowlist extended by configuration: {}.{}", pair[0], pair[1]);
             }
-            return new SafeModelLoader(this, globals, root);
+            for (String operator : extraOperators) {
+                LOG.warn("TorchScript operator policy extended by configuration: {}", operator);
+            }
+            return new SafeModelLoader(this, globals, root, operatorPolicy);
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
+import java.util.TreeSet;
 
 /**
  * The validated metadata of a model: the tree that its pickle describes, with every tensor checked
@@ -30,16 +31,31 @@ public final class ModelMetadata {
     private final ModelFormat format;
     private final MetadataNode root;
     private final ModelSummary summary;
+    private final List<String> operators;
 
     /**
+     * Metadata without an operator inventory, as for every format that holds no code.
+     *
      * @param format the format the tree was read from
      * @param root the root node (the object that {@code torch.load} would return)
      * @param summary the counts
      */
     public ModelMetadata(ModelFormat format, MetadataNode root, ModelSummary summary) {
+        this(format, root, summary, List.of());
+    }
+
+    /**
+     * @param format the format the tree was read from
+     * @param root the root node (the object that {@code torch.load} would return)
+     * @param summary the counts
+     * @param operators the operators the model's code names, such as {@code "aten::relu"}; copied, sorted
+     *     and made distinct
+     */
+    public ModelMetadata(ModelFormat format, MetadataNode root, ModelSummary summary, List<String> operators) {
         this.format = Objects.requireNonNull(format, "format");
         this.root = Objects.requireNonNull(root, "root");
         this.summary = Objects.requireNonNull(summary, "summary");
+        this.operators = List.copyOf(new TreeSet<>(Objects.requireNonNull(operators, "operators")));
     }
 
     /** {@return the format the tree was read from} */
@@ -55,6 +71,21 @@ public final class ModelMetadata {
     /** {@return the summary counts} */
     public ModelSummary summary() {
         return summary;
+    }
+
+    /**
+     * The operator inventory of a model that carries code (TorchScript): every operator its code names,
+     * qualified as TorchScript resolves it ({@code "aten::linear"}, {@code "prim::Print"},
+     * {@code "quantized::conv2d"}), sorted and distinct. Empty for formats without code.
+     *
+     * <p>The inventory comes from a static scan: it lists what the code names, which is a superset of what
+     * any one run calls, but operators that the language applies implicitly (indexing, arithmetic
+     * operators, loops) are not named and not listed.
+     *
+     * @return the operators, unmodifiable
+     */
+    public List<String> operators() {
+        return operators;
     }
 
     /**
@@ -103,6 +134,7 @@ public final class ModelMetadata {
 
     @Override
     public String toString() {
-        return "ModelMetadata[" + format + ", " + summary + "]";
+        return "ModelMetadata[" + format + ", " + summary
+                + (operators.isEmpty() ? "" : ", " + operators.size() + " operators") + "]";
     }
 }

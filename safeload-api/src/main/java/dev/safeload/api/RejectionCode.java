@@ -43,6 +43,17 @@ public final class RejectionCode {
     public static final RejectionCode UNSUPPORTED_FORMAT = builtIn("UNSUPPORTED_FORMAT");
     /** A verifier failed to reach a verdict (for example it threw); safeload fails closed. */
     public static final RejectionCode VERIFIER_FAILED = builtIn("VERIFIER_FAILED");
+    /**
+     * TorchScript code names an operator that the operator policy refuses (file access such as
+     * {@code aten::save}, distributed and RPC operators, custom extension namespaces), or names an operator
+     * in a way the static scan cannot resolve.
+     */
+    public static final RejectionCode DISALLOWED_OPERATOR = builtIn("DISALLOWED_OPERATOR");
+    /**
+     * TorchScript code that runs while the archive is loaded does more than restore state: a
+     * {@code __setstate__} method that calls anything, branches or computes.
+     */
+    public static final RejectionCode DISALLOWED_CODE = builtIn("DISALLOWED_CODE");
 
     private final String value;
 

@@ -58,6 +58,11 @@ public final class VerificationLimits {
      * safetensors library itself enforces.
      */
     public static final long DEFAULT_MAX_HEADER_BYTES = 100_000_000L;
+    /**
+     * Default for {@link #maxCodeBytes()}: 64 MiB of TorchScript code and debug records in all, after
+     * inflation (a scripted ResNet-50 has about 0.2 MiB).
+     */
+    public static final long DEFAULT_MAX_CODE_BYTES = 64L << 20;
 
     private static final VerificationLimits DEFAULTS = builder().build();
 
@@ -74,6 +79,7 @@ public final class VerificationLimits {
     private final long maxTreeNodes;
     private final long maxTensorRank;
     private final long maxHeaderBytes;
+    private final long maxCodeBytes;
 
     private VerificationLimits(Builder b) {
         this.maxPickleBytes = b.maxPickleBytes;
@@ -89,6 +95,7 @@ public final class VerificationLimits {
         this.maxTreeNodes = b.maxTreeNodes;
         this.maxTensorRank = b.maxTensorRank;
         this.maxHeaderBytes = b.maxHeaderBytes;
+        this.maxCodeBytes = b.maxCodeBytes;
     }
 
     /** {@return the default limits} */
@@ -117,6 +124,7 @@ public final class VerificationLimits {
         b.maxTreeNodes = maxTreeNodes;
         b.maxTensorRank = maxTensorRank;
         b.maxHeaderBytes = maxHeaderBytes;
+        b.maxCodeBytes = maxCodeBytes;
         return b;
     }
 
@@ -185,6 +193,15 @@ public final class VerificationLimits {
         return maxHeaderBytes;
     }
 
+    /**
+     * {@return the most bytes of TorchScript {@code code/} records in one archive, counted after
+     * inflation} Checked against the sizes the archive declares before anything is inflated, and again
+     * while inflating.
+     */
+    public long maxCodeBytes() {
+        return maxCodeBytes;
+    }
+
     /** {@return every limit by name, in a stable order} */
     public Map<String, Long> asMap() {
         Map<String, Long> map = new LinkedHashMap<>();
@@ -201,6 +218,7 @@ public final class VerificationLimits {
         map.put("maxTreeNodes", maxTreeNodes);
         map.put("maxTensorRank", maxTensorRank);
         map.put("maxHeaderBytes", maxHeaderBytes);
+        map.put("maxCodeBytes", maxCodeBytes);
         return Map.copyOf(map);
     }
 
@@ -239,6 +257,7 @@ public final class VerificationLimits {
         private long maxTreeNodes = DEFAULT_MAX_TREE_NODES;
         private long maxTensorRank = DEFAULT_MAX_TENSOR_RANK;
         private long maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
+        private long maxCodeBytes = DEFAULT_MAX_CODE_BYTES;
 
         private Builder() {
         }
@@ -325,6 +344,12 @@ public final class VerificationLimits {
         /** @param value bytes @return this builder */
         public Builder maxHeaderBytes(long value) {
             maxHeaderBytes = positive("maxHeaderBytes", value);
+            return this;
+        }
+
+        /** @param value bytes of inflated TorchScript code @return this builder */
+        public Builder maxCodeBytes(long value) {
+            maxCodeBytes = positive("maxCodeBytes", value);
             return this;
         }
 

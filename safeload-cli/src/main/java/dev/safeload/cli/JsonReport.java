@@ -107,9 +107,18 @@ final class JsonReport {
                 writeTensor(g, entry);
             }
             g.writeEndArray();
+            g.writeName("operators");
+            g.writeStartArray();
+            for (String operator : metadata.operators()) {
+                g.writeString(operator);
+            }
+            g.writeEndArray();
         } else {
             g.writeNullProperty("summary");
             g.writeName("tensors");
+            g.writeStartArray();
+            g.writeEndArray();
+            g.writeName("operators");
             g.writeStartArray();
             g.writeEndArray();
         }

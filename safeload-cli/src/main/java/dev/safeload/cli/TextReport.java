@@ -28,6 +28,10 @@ final class TextReport {
                 out.printf("VERIFIED  %s  (%s, %d tensors, %d storages, %d parameter elements, %d bytes, %d ms)%n",
                         path, result.report().format(), s.tensors(), s.storages(), s.parameterElements(),
                         s.storageBytes(), result.report().elapsed().toMillis());
+                List<String> operators = result.metadata().orElseThrow().operators();
+                if (!operators.isEmpty()) {
+                    out.println("    operators: " + String.join(", ", operators));
+                }
             } else {
                 rejected++;
                 out.printf("REJECTED  %s  (%s)%n", path, result.report().format());

@@ -34,6 +34,10 @@ final class VerifyCommand implements Callable<Integer> {
             description = "Allow one more pickle global, e.g. numpy.core.multiarray:_reconstruct (logged).")
     List<String> allowGlobals = new ArrayList<>();
 
+    @Option(names = "--allow-torchscript-op", paramLabel = "NAMESPACE::NAME",
+            description = "Allow one more operator in TorchScript code, e.g. myext::fused_gelu (logged).")
+    List<String> allowOperators = new ArrayList<>();
+
     @Parameters(arity = "1..*", paramLabel = "PATH", description = "Model files or directories.")
     List<Path> paths;
 
@@ -51,6 +55,7 @@ final class VerifyCommand implements Callable<Integer> {
             }
             builder.allowGlobal(pair.substring(0, colon), pair.substring(colon + 1));
         }
+        allowOperators.forEach(builder::allowTorchScriptOp);
         SafeModelLoader loader;
         try {
             loader = builder.build();

@@ -92,6 +92,30 @@ class SafeloadCliTest {
     }
 
     @Test
+    void torchScriptResultsListTheirOperators() {
+        Path script = repo().resolve("fixtures/torchscript/benign/scripted_linear.pt");
+        Path custom = repo().resolve("fixtures/torchscript/hostile/op_custom_namespace.pt");
+
+        int code = SafeloadCli.execute("verify", "--format", "json", script.toString(), benign("dtypes.pt").toString(),
+                custom.toString());
+
+        assertThat(code).isEqualTo(1);
+        JsonNode results = json().get("results");
+        assertThat(results.get(0).get("format").asString()).isEqualTo("TORCHSCRIPT_ZIP");
+        assertThat(results.get(0).get("operators")).extracting(JsonNode::asString)
+                .containsExactly("aten::linear", "aten::relu");
+        assertThat(results.get(1).get("operators")).isEmpty();
+        assertThat(results.get(2).get("operators")).isEmpty();
+        assertThat(results.get(2).get("rejections").get(0).get("code").asString()).isEqualTo("DISALLOWED_OPERATOR");
+
+        stdout.reset();
+        assertThat(SafeloadCli.execute("verify", "--allow-torchscript-op", "evil::run", custom.toString())).isZero();
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("operators: ").contains("evil::run");
+        assertThat(SafeloadCli.execute("verify", "--allow-torchscript-op", "aten::save", custom.toString()))
+                .isEqualTo(2);
+    }
+
+    @Test
     void directoriesAreSearchedAndLinksNotFollowed() throws Exception {
         Files.copy(benign("dtypes.pt"), temp.resolve("a.pt"));
         Files.createDirectories(temp.resolve("sub"));

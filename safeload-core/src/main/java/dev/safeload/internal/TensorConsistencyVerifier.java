@@ -54,7 +54,7 @@ public final class TensorConsistencyVerifier implements Verifier {
         return "tensor-consistency";
     }
 
-    static String checkStorage(StorageInfo storage) {
+    public static String checkStorage(StorageInfo storage) {
         long expected;
         try {
             expected = Math.multiplyExact(storage.elementCount(), storage.dtype().elementSize());
@@ -70,7 +70,7 @@ public final class TensorConsistencyVerifier implements Verifier {
         return null;
     }
 
-    static String checkView(TensorNode tensor) {
+    public static String checkView(TensorNode tensor) {
         long offset = tensor.storageOffset();
         if (offset < 0) {
             return "negative storage offset " + offset;

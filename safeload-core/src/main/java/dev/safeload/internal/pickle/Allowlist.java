@@ -48,6 +48,24 @@ public final class Allowlist {
         return withUser(map, userGlobals);
     }
 
+    /**
+     * The globals of TorchScript pickles ({@code torch.jit.save}'s {@code data.pkl}, {@code constants.pkl}
+     * and debug records): the torch.save defaults plus {@code torch.jit._pickle}'s typed-list builders and
+     * {@code restore_type_tag}. User additions are not included: torch's C++ unpickler, which reads these
+     * pickles, resolves no other globals. {@code __torch__} classes come from the archive's code, not from
+     * here (see {@link PickleMachine#torchScript(ScriptClasses)}).
+     */
+    public static Allowlist torchScript() {
+        Map<String, GlobalRef> map = defaults();
+        put(map, "torch.jit._pickle", "build_intlist", GlobalKind.BUILD_INTLIST, null);
+        put(map, "torch.jit._pickle", "build_doublelist", GlobalKind.BUILD_DOUBLELIST, null);
+        put(map, "torch.jit._pickle", "build_boollist", GlobalKind.BUILD_BOOLLIST, null);
+        put(map, "torch.jit._pickle", "build_tensorlist", GlobalKind.BUILD_TENSORLIST, null);
+        put(map, "torch.jit._pickle", "build_tensor_from_id", GlobalKind.BUILD_TENSOR_FROM_ID, null);
+        put(map, "torch.jit._pickle", "restore_type_tag", GlobalKind.RESTORE_TYPE_TAG, null);
+        return new Allowlist(map);
+    }
+
     /** The defaults plus user-allowed globals. */
     public static Allowlist torchDefaultsPlus(Iterable<String[]> userGlobals) {
         return withUser(defaults(), userGlobals);

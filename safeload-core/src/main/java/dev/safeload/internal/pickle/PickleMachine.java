@@ -68,6 +68,8 @@ public final class PickleMachine {
 
     private long tensors;
     private byte[] scratch = new byte[256];
+    /** Set for TorchScript pickles (see {@link #torchScript}); null for torch.save pickles. */
+    private ScriptClasses scriptClasses;
 
     /** Which persistent-id shape the surrounding format uses. */
     public enum Layout {
@@ -113,6 +115,20 @@ public final class PickleMachine {
         this.storages = storages;
         this.stack = new Object[(int) Math.min(64, limits.maxStackDepth())];
         this.marks = new int[(int) Math.min(16, limits.maxNestingDepth())];
+    }
+
+    /**
+     * Runs this machine in the TorchScript profile, for the pickles of a {@code torch.jit.save} archive, which
+     * torch's C++ unpickler reads: protocol 2 only; {@code __torch__} classes that {@code classes} defines
+     * may be instantiated by {@code NEWOBJ} on an empty tuple and given their state by {@code BUILD} (a dict
+     * of attribute names, unless the class defines {@code __setstate__}). Use with
+     * {@link Allowlist#torchScript()}.
+     *
+     * @return this machine
+     */
+    public PickleMachine torchScript(ScriptClasses classes) {
+        this.scriptClasses = java.util.Objects.requireNonNull(classes, "classes");
+        return this;
     }
 
     /** The number of tensors the pickle built. */
@@ -213,6 +229,9 @@ public final class PickleMachine {
         }
         if (version < 2 || version > MAX_FRAME_PROTOCOL) {
             throw malformed("unsupported pickle protocol " + version);
+        }
+        if (scriptClasses != null && version != 2) {
+            throw malformed("TorchScript pickle with protocol " + version + " (torch's C++ unpickler reads only 2)");
         }
         protocol = version;
     }
@@ -522,6 +541,13 @@ public final class PickleMachine {
 
     private GlobalRef global(String module, String name) {
         GlobalRef ref = allowlist.lookup(module, name);
+        if (ref == null && scriptClasses != null && (module.equals("__torch__") || module.startsWith("__torch__."))) {
+            if (!scriptClasses.defines(module + "." + name)) {
+                throw Reject.of(RejectionCode.DISALLOWED_GLOBAL, "TorchScript class " + SafeText.escape(module) + "."
+                        + SafeText.escape(name) + " is not defined in the archive's code/", here());
+            }
+            ref = new GlobalRef(module, name, GlobalKind.SCRIPT_CLASS, null);
+        }
         if (ref == null) {
             String why = name.indexOf('.') >= 0 ? " (dotted names are never resolved)" : "";
             throw Reject.of(RejectionCode.DISALLOWED_GLOBAL, "global " + SafeText.escape(module) + "."
@@ -639,10 +665,50 @@ public final class PickleMachine {
                 StorageResolver.LoadedStorage loaded = storages.loadFromBytes(bytes.bytes(), opStart);
                 yield new PStorage(loaded.info(), loaded.untyped());
             }
+            case BUILD_INTLIST -> typedList(ref, args, Long.class);
+            case BUILD_DOUBLELIST -> typedList(ref, args, Double.class);
+            case BUILD_BOOLLIST -> typedList(ref, args, Boolean.class);
+            case BUILD_TENSORLIST -> typedList(ref, args, TensorNode.class);
+            case BUILD_TENSOR_FROM_ID -> {
+                expectArity(ref, args, 1, 1);
+                if (!(args[0] instanceof Long)) {
+                    throw badCall(ref, "expects an int");
+                }
+                yield args[0];
+            }
+            case RESTORE_TYPE_TAG -> {
+                expectArity(ref, args, 2, 2);
+                String type = str(args[1]);
+                if (type == null || !TYPE_TAG.matcher(type).matches()) {
+                    throw badCall(ref, "the type tag is not a TorchScript type string");
+                }
+                yield args[0];
+            }
+            case SCRIPT_CLASS -> throw Reject.of(RejectionCode.DISALLOWED_OPCODE, "REDUCE on TorchScript class "
+                    + SafeText.escape(ref.module()) + "." + SafeText.escape(ref.name())
+                    + ": torch.jit.save writes NEWOBJ and BUILD", here());
             case TYPED_STORAGE_CLASS, UNTYPED_STORAGE_CLASS, DTYPE -> throw Reject.of(
                     RejectionCode.DISALLOWED_OPCODE, "calling " + ref.module() + "." + ref.name()
                             + " is not a shape torch.save produces (it would allocate)", here());
         };
+    }
+
+    /** Type strings as torch.jit.save writes them for restore_type_tag, such as {@code Dict[str, List[int]]}. */
+    private static final java.util.regex.Pattern TYPE_TAG =
+            java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_.\\[\\], ]{0,1023}");
+
+    /** {@code build_intlist(list)} and its kin: the identity on a list whose items all have the type. */
+    private Object typedList(GlobalRef ref, Object[] args, Class<?> itemType) {
+        expectArity(ref, args, 1, 1);
+        if (!(args[0] instanceof PList list)) {
+            throw badCall(ref, "expects a list");
+        }
+        for (Object item : list.items) {
+            if (!itemType.isInstance(item)) {
+                throw badCall(ref, "the list holds a " + typeName(item));
+            }
+        }
+        return list;
     }
 
     /** {@code _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata])} and v3. */
@@ -759,12 +825,15 @@ public final class PickleMachine {
     private void newobj() {
         Object args = pop();
         Object cls = pop();
-        if (!(cls instanceof GlobalRef ref) || ref.kind() != GlobalKind.USER) {
+        if (!(cls instanceof GlobalRef ref) || (ref.kind() != GlobalKind.USER && ref.kind() != GlobalKind.SCRIPT_CLASS)) {
             throw Reject.of(RejectionCode.DISALLOWED_OPCODE,
                     "NEWOBJ on a " + typeName(cls) + ": only user-allowlisted classes may be instantiated", here());
         }
         if (!(args instanceof Object[] tuple)) {
             throw malformed("NEWOBJ arguments are not a tuple");
+        }
+        if (ref.kind() == GlobalKind.SCRIPT_CLASS && tuple.length != 0) {
+            throw malformed("NEWOBJ on a TorchScript class with arguments (torch.jit.save passes an empty tuple)");
         }
         push(new PObject(ref.module(), ref.name(), List.of(tuple), true));
     }
@@ -783,12 +852,35 @@ public final class PickleMachine {
             dict.attributes = attributes;
             return;
         }
+        if (scriptClasses != null && target instanceof PObject object && object.acceptsState && object.state == null) {
+            requireScriptState(object, state);
+        }
         if (target instanceof PObject object && object.acceptsState && object.state == null) {
             object.state = state;
             return;
         }
         throw Reject.of(RejectionCode.DISALLOWED_OPCODE, "BUILD on a " + typeName(target)
                 + " with a " + typeName(state) + " state is not a shape torch.save produces", here());
+    }
+
+    /**
+     * A TorchScript object's state: torch.jit.load hands it to the class's {@code __setstate__} if the code
+     * defines one (which the code scan vets), and otherwise sets each attribute named in a dict.
+     */
+    private void requireScriptState(PObject object, Object state) {
+        if (scriptClasses.hasSetState(object.module + "." + object.name)) {
+            return;
+        }
+        if (!(state instanceof PDict dict) || dict.kind != DictNode.Kind.DICT || dict.attributes != null) {
+            throw malformed("BUILD state of TorchScript object " + SafeText.escape(object.module) + "."
+                    + SafeText.escape(object.name) + " is a " + typeName(state)
+                    + ", not a dict of attributes, and its class defines no __setstate__");
+        }
+        for (int i = 0; i < dict.size(); i++) {
+            if (str(dict.key(i)) == null) {
+                throw malformed("TorchScript attribute name is a " + typeName(dict.key(i)) + ", not a str");
+            }
+        }
     }
 
     // ---- persistent ids ---------------------------------------------------------------------------------

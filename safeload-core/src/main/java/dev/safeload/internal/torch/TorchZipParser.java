@@ -51,7 +51,11 @@ public final class TorchZipParser {
     }
 
     /** The outcome: the detected kind and, for torch.save archives, the tree. */
-    public record Parsed(ModelFormat format, MetadataNode root, long tensorCount) {
+    public record Parsed(ModelFormat format, MetadataNode root, long tensorCount, List<String> operators) {
+        /** A parse of a format that runs no code, so has no operator inventory. */
+        public Parsed(ModelFormat format, MetadataNode root, long tensorCount) {
+            this(format, root, tensorCount, List.of());
+        }
     }
 
     /** Which kind of zip this is, from its entry names; only {@link ModelFormat#TORCH_ZIP} is parsed further. */

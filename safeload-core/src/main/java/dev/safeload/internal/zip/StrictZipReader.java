@@ -13,6 +13,7 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.function.Predicate;
 import org.apache.commons.compress.archivers.zip.UnixStat;
 import org.apache.commons.compress.archivers.zip.ZipLong;
 import org.apache.commons.compress.archivers.zip.ZipMethod;
@@ -137,6 +138,8 @@ public final class StrictZipReader {
         boolean torch = false;
         boolean kerasConfig = false;
         boolean kerasMetadata = false;
+        boolean script = false;
+        boolean mobile = false;
         long pos = dir.offset();
         for (long i = 0; i < dir.entries(); i++) {
             if (pos > dir.end() - 46 || source.u32(pos) != CFH_SIG) {
@@ -159,13 +162,11 @@ public final class StrictZipReader {
             if (slash >= 0) {
                 long rel = slash + 1;
                 int relLength = (int) (name + nameLength - rel);
-                if (is(rel, relLength, "constants.pkl") || startsWith(rel, relLength, "code/")
-                        || is(rel, relLength, "model.json")) {
-                    return ModelFormat.TORCHSCRIPT_ZIP;
-                }
-                if (is(rel, relLength, "bytecode.pkl")) {
-                    return ModelFormat.TORCH_MOBILE_ZIP;
-                }
+                // A mobile archive also holds TorchScript's records: the most specific marker wins, whatever
+                // the order of the entries.
+                script |= is(rel, relLength, "constants.pkl") || startsWith(rel, relLength, "code/")
+                        || is(rel, relLength, "model.json");
+                mobile |= is(rel, relLength, "bytecode.pkl");
                 if (is(rel, relLength, ".data/extern_modules") || is(rel, relLength, ".data/python_version")) {
                     return ModelFormat.TORCH_PACKAGE_ZIP;
                 }
@@ -173,6 +174,12 @@ public final class StrictZipReader {
                         || is(rel, relLength, ".data/version");
             }
             pos += 46L + nameLength + source.u16(pos + 30) + source.u16(pos + 32);
+        }
+        if (mobile) {
+            return ModelFormat.TORCH_MOBILE_ZIP;
+        }
+        if (script) {
+            return ModelFormat.TORCHSCRIPT_ZIP;
         }
         if (torch) {
             return ModelFormat.TORCH_ZIP;
@@ -202,6 +209,19 @@ public final class StrictZipReader {
      * @param storagePrefix the folder of storage records, such as {@code "data/"}
      */
     public ZipIndex read(Directory dir, String storagePrefix) {
+        return read(dir, storagePrefix, name -> false);
+    }
+
+    /**
+     * As {@link #read(Directory, String)}, but records whose name below the root satisfies
+     * {@code deflateAllowed} may also be DEFLATE-compressed (method 8), as TorchScript's {@code code/}
+     * records are. Such records are indexed as {@link DeflatedRecord}s: their sizes and headers are
+     * checked here, their CRC only once the caller has inflated them.
+     *
+     * @param storagePrefix the folder of storage records, such as {@code "data/"}
+     * @param deflateAllowed which relative names may be compressed
+     */
+    public ZipIndex read(Directory dir, String storagePrefix, Predicate<String> deflateAllowed) {
         int entries = (int) dir.entries();
         long pos = dir.offset();
         long expectedLocal = 0;
@@ -244,7 +264,8 @@ public final class StrictZipReader {
                 throw malformed("entry has unexpected general-purpose flags 0x" + Integer.toHexString(flags)
                         + " (encryption or other features torch never writes)", entryAt);
             }
-            if (method != ZipMethod.STORED.getCode()) {
+            boolean deflated = method == ZipMethod.DEFLATED.getCode();
+            if (method != ZipMethod.STORED.getCode() && !deflated) {
                 throw malformed("entry is compressed (method " + method + "); torch.save stores every record",
                         entryAt);
             }
@@ -261,10 +282,9 @@ public final class StrictZipReader {
             uncompressed = zip64[0] >= 0 ? zip64[0] : uncompressed;
             compressed = zip64[1] >= 0 ? zip64[1] : compressed;
             localOffset = zip64[2] >= 0 ? zip64[2] : localOffset;
-            if (compressed != uncompressed) {
+            if (!deflated && compressed != uncompressed) {
                 throw malformed("stored entry whose compressed and uncompressed sizes differ", entryAt);
             }
-            long size = uncompressed;
 
             checkName(name);
             int slash = name.indexOf('/');
@@ -281,6 +301,11 @@ public final class StrictZipReader {
             if (name.endsWith("/")) {
                 throw malformed("directory entries are not part of torch archives", entryAt);
             }
+            String relativeName = name.substring(root.length() + 1);
+            if (deflated && !deflateAllowed.test(relativeName)) {
+                throw malformed("entry is compressed (method " + method + "); only TorchScript code records may be",
+                        entryAt);
+            }
             nameHashes[i] = foldedHash(nameBytes);
 
             // The local header must repeat the central entry exactly and start where the previous entry ended.
@@ -290,8 +315,8 @@ public final class StrictZipReader {
                         : "local header at " + localOffset + " where the previous entry ended at " + expectedLocal
                                 + " (overlapping, out-of-order or hidden data)", entryAt);
             }
-            long spanEnd = checkLocalHeader(localOffset, dir.offset(), flags, method, crc, size, nameBytes,
-                    entryAt, index, name.substring(root.length() + 1));
+            long spanEnd = checkLocalHeader(localOffset, dir.offset(), flags, method, crc, compressed, uncompressed,
+                    nameBytes, entryAt, index, relativeName);
             expectedLocal = spanEnd;
             pos = next;
         }
@@ -307,7 +332,8 @@ public final class StrictZipReader {
     }
 
     private long checkLocalHeader(long lho, long cdOffset, int flags, int method, long crc, long size,
-                                  byte[] nameBytes, LazyLocation entryAt, ZipIndex index, String relativeName) {
+                                  long uncompressed, byte[] nameBytes, LazyLocation entryAt, ZipIndex index,
+                                  String relativeName) {
         if (lho > cdOffset - 30 || source.u32(lho) != LFH_SIG) {
             throw malformed("local header missing", entryAt);
         }
@@ -331,12 +357,13 @@ public final class StrictZipReader {
         }
         long[] zip64 = zip64Values(extraStart, extraLength, localUncompressed == U32_MAX,
                 localCompressed == U32_MAX, false, entryAt, false);
-        boolean zip64Sizes = zip64[0] >= 0 || zip64[1] >= 0 || size >= U32_MAX;
+        // size is the stored (compressed) length; for STORED entries the two are equal.
+        boolean zip64Sizes = zip64[0] >= 0 || zip64[1] >= 0 || size >= U32_MAX || uncompressed >= U32_MAX;
         long shownUncompressed = zip64[0] >= 0 ? zip64[0] : localUncompressed;
         long shownCompressed = zip64[1] >= 0 ? zip64[1] : localCompressed;
         boolean descriptor = (flags & FLAG_DATA_DESCRIPTOR) != 0;
         boolean localZeroed = localCrc == 0 && shownCompressed == 0 && shownUncompressed == 0;
-        boolean localExact = localCrc == crc && shownCompressed == size && shownUncompressed == size;
+        boolean localExact = localCrc == crc && shownCompressed == size && shownUncompressed == uncompressed;
         if (!(localExact || (descriptor && localZeroed))) {
             throw malformed("local header CRC or sizes differ from the central directory", entryAt);
         }
@@ -355,10 +382,14 @@ public final class StrictZipReader {
             long ddCrc = source.u32(dataEnd + 4);
             long ddCompressed = zip64Sizes ? source.u64(dataEnd + 8) : source.u32(dataEnd + 8);
             long ddUncompressed = zip64Sizes ? source.u64(dataEnd + 8 + sizeBytes) : source.u32(dataEnd + 12);
-            if (ddCrc != crc || ddCompressed != size || ddUncompressed != size) {
+            if (ddCrc != crc || ddCompressed != size || ddUncompressed != uncompressed) {
                 throw malformed("data descriptor differs from the central directory", entryAt);
             }
             spanEnd = dataEnd + descriptorLength;
+        }
+        if (method != ZipMethod.STORED.getCode()) {
+            index.addDeflated(new DeflatedRecord(relativeName, dataOffset, size, uncompressed, crc));
+            return spanEnd;
         }
         if (verifyCrc && source.crc32(dataOffset, size) != crc) {
             throw malformed("CRC-32 of the entry data does not match", entryAt);

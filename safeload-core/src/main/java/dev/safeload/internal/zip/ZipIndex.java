@@ -26,6 +26,8 @@ public final class ZipIndex {
     private final Map<String, ZipRecord> sparseStorage = new HashMap<>();
     private final BitSet denseReferenced = new BitSet();
     private final Set<String> sparseReferenced = new HashSet<>();
+    /** DEFLATE-compressed records (TorchScript code), in archive order. */
+    private final Map<String, DeflatedRecord> deflated = new java.util.LinkedHashMap<>();
 
     ZipIndex(String root, int entryCount, String storagePrefix) {
         this.root = root;
@@ -51,6 +53,15 @@ public final class ZipIndex {
             return;
         }
         named.put(relativeName, new ZipRecord(relativeName, dataOffset, size));
+    }
+
+    void addDeflated(DeflatedRecord record) {
+        deflated.put(record.name(), record);
+    }
+
+    /** The DEFLATE-compressed records, by name below the root, in archive order. */
+    public Map<String, DeflatedRecord> deflatedRecords() {
+        return java.util.Collections.unmodifiableMap(deflated);
     }
 
     /** The key's value if it is a canonical decimal below {@code bound}, else -1. */
