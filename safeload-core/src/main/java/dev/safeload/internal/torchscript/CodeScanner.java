@@ -217,6 +217,8 @@ public final class CodeScanner {
         private int ssIndent;
         private String ssWhere;
         private int stmt;
+        /** A statement's first violation, thrown at its end, so that a refused operator in it is named first. */
+        private Reject deferred;
         private int exprDepth;
         private int exprTokens;
         private int exprPrev;
@@ -270,23 +272,8 @@ public final class CodeScanner {
                     i += 2;
                     continue;
                 }
-                int length = numberLength(i);
-                if (length > 0) {
-                    emit(NUMBER, i, i + length);
-                    i += length;
-                    continue;
-                }
-                if (c == '"' || c == '\'') {
-                    length = stringLength(i);
-                    if (length > 0) {
-                        emit(STRING, i, i + length);
-                        i += length;
-                    } else {
-                        emit(OTHER, i, i + 1); // unterminated: torch's lexer fails here; scan on
-                        i++;
-                    }
-                    continue;
-                }
+                // Identifiers, numbers and strings start with disjoint bytes, so testing identifiers first
+                // (the commonest) gives the same tokens as torch's order (number, string, identifier).
                 if (isIdentStart(c)) {
                     int j = i + 1;
                     while (j < n && isIdentPart(b[j] & 0xff)) {
@@ -309,6 +296,23 @@ public final class CodeScanner {
                     i = j;
                     continue;
                 }
+                int length = numberLength(i);
+                if (length > 0) {
+                    emit(NUMBER, i, i + length);
+                    i += length;
+                    continue;
+                }
+                if (c == '"' || c == '\'') {
+                    length = stringLength(i);
+                    if (length > 0) {
+                        emit(STRING, i, i + length);
+                        i += length;
+                    } else {
+                        emit(OTHER, i, i + 1); // unterminated: torch's lexer fails here; scan on
+                        i++;
+                    }
+                    continue;
+                }
                 if (c >= 0x7f || c < 0x20) {
                     throw disallowedCode("byte 0x" + Integer.toHexString(c) + " outside string literals and comments"
                             + " (torch's lexer may read it differently depending on the locale)", i);
@@ -322,6 +326,9 @@ public final class CodeScanner {
             }
             if (chainLen > 0) {
                 flushChain(false);
+            }
+            if (deferred != null) {
+                throw deferred;
             }
         }
 
@@ -454,22 +461,37 @@ public final class CodeScanner {
             return true;
         }
 
-        private static final String[] OPERATORS_3 = {"**=", "//=", ">>=", "<<=", "...", "<=>"};
-        private static final String[] OPERATORS_2 = {"->", "**", "//", "==", "!=", "<=", ">=", "<<", ">>", "+=",
-            "-=", "*=", "/=", "%=", "|=", "&=", "^=", "@="};
-
+        /**
+         * The longest of TorchScript's operator tokens at {@code i}: {@code **= //= >>= <<= ... <=>}, then
+         * {@code -> ** // == != <= >= << >> += -= *= /= %= |= &= ^= @=}, else one byte.
+         */
         private int operatorLength(int i) {
-            for (String op : OPERATORS_3) {
-                if (startsWith(i, op)) {
-                    return 3;
+            int c = b[i];
+            int d = i + 1 < n ? b[i + 1] : 0;
+            int e = i + 2 < n ? b[i + 2] : 0;
+            switch (c) {
+                case '*', '/', '>', '<' -> {
+                    if (d == c) {
+                        return e == '=' ? 3 : 2;
+                    }
+                    if (c == '<' && d == '=') {
+                        return e == '>' ? 3 : 2;
+                    }
+                    return d == '=' ? 2 : 1;
+                }
+                case '.' -> {
+                    return d == '.' && e == '.' ? 3 : 1;
+                }
+                case '-' -> {
+                    return d == '>' || d == '=' ? 2 : 1;
+                }
+                case '=', '!', '+', '%', '|', '&', '^', '@' -> {
+                    return d == '=' ? 2 : 1;
+                }
+                default -> {
+                    return 1;
                 }
             }
-            for (String op : OPERATORS_2) {
-                if (startsWith(i, op)) {
-                    return 2;
-                }
-            }
-            return 1;
         }
 
         private static int kindOf(int c, int length) {
@@ -518,8 +540,13 @@ public final class CodeScanner {
                     ssState = SS_BODY;
                     stmt = ST_START;
                 }
-            } else if (ssState == SS_BODY) {
-                statement(kind, start, end);
+            } else if (ssState == SS_BODY && stmt != ST_FAILED) {
+                try {
+                    statement(kind, start, end);
+                } catch (Reject violation) {
+                    deferred = violation;
+                    stmt = ST_FAILED;
+                }
             }
             lastWasDefOrClass = kind == NAME && (textIs(start, end, "def") || textIs(start, end, "class"));
             tokenIndex++;
@@ -545,6 +572,9 @@ public final class CodeScanner {
 
         private void endLine() {
             lineOpen = false;
+            if (chainLen > 0) {
+                flushChain(false); // a logical line ends every expression
+            }
             if (parameters != null) {
                 parameters = null; // a list that did not close on its line is not torch's output: ignore it
             }
@@ -774,11 +804,13 @@ public final class CodeScanner {
         }
 
         private void operator(String qualified, int at) {
+            if (!operators.add(qualified)) {
+                return; // already checked
+            }
             String refusal = policy.refusal(qualified);
             if (refusal != null) {
                 throw disallowedOperator("code names operator " + SafeText.escape(qualified) + ": " + refusal, at);
             }
-            operators.add(qualified);
         }
 
         private Reject unresolvable(int length, int at) {
@@ -873,6 +905,7 @@ public final class CodeScanner {
         private static final int ST_RETURN = 6;
         private static final int ST_END = 7;
         private static final int ST_EXPR = 8;
+        private static final int ST_FAILED = 9;
 
         private void statement(int kind, int start, int end) {
             switch (stmt) {
@@ -975,6 +1008,9 @@ public final class CodeScanner {
         }
 
         private void endStatement() {
+            if (stmt == ST_FAILED) {
+                throw deferred;
+            }
             if (stmt == ST_EXPR && (exprTokens == 0 || pendingMinus)) {
                 throw setstate("an incomplete assignment", lineStart);
             }
