@@ -50,8 +50,11 @@ import org.slf4j.LoggerFactory;
  *       signatures in later versions).</li>
  *   <li>The format is detected from the content, never the file name. {@code torch.save} zip archives are
  *       parsed: a strict zip container check, then the {@code data.pkl} pickle is simulated by an opcode
- *       machine with an exact allowlist of globals. Every other format is rejected as
- *       {@link RejectionCode#UNSUPPORTED_FORMAT} with the detected kind.</li>
+ *       machine with an exact allowlist of globals. TorchScript archives ({@code torch.jit.save}) are parsed
+ *       the same way, and their code is scanned statically for the operators it names (checked against an
+ *       operator policy, see {@link Builder#allowTorchScriptOp(String)}) and for load-time code in
+ *       {@code __setstate__}. Every other format is rejected as {@link RejectionCode#UNSUPPORTED_FORMAT}
+ *       with the detected kind.</li>
  *   <li>{@link Verifier.Phase#METADATA METADATA}-phase verifiers check the tree: the built-in tensor
  *       consistency check first, then user rules.</li>
  * </ol>
