@@ -312,6 +312,10 @@ public final class PickleMachine {
 
     private void put(long index) {
         Object value = top();
+        if (scriptClasses != null && value instanceof PObject object && object.acceptsState && object.state == null) {
+            // torch's C++ unpickler creates the object at BUILD; before that its memo would hold a class index.
+            throw malformed("TorchScript object memoized before its BUILD (torch.jit.save memoizes it after)");
+        }
         // torch.save numbers memo slots 0, 1, 2, ... in order; a gap is never written and would let a
         // tiny pickle demand a huge memo.
         if (index > memoCount) {
