@@ -532,6 +532,15 @@ public final class PickleMachine {
     private void reduce() {
         Object args = pop();
         Object callable = top();
+        if (scriptClasses != null && callable instanceof GlobalRef ref && ref.kind() == GlobalKind.SCRIPT_CLASS
+                && scriptClasses.isEnum(ref.module() + "." + ref.name())) {
+            // An enum member: torch's C++ unpickler looks the value up among the enum's members.
+            if (!(args instanceof Long || args instanceof Double || str(args) != null)) {
+                throw malformed("TorchScript enum value is a " + typeName(args) + ", not an int, float or str");
+            }
+            stack[sp - 1] = new PObject(ref.module(), ref.name(), List.of(args), false);
+            return;
+        }
         if (!(callable instanceof GlobalRef ref)) {
             throw Reject.of(RejectionCode.DISALLOWED_OPCODE, "REDUCE on a " + typeName(callable)
                     + ", which is not a callable global", here());

@@ -72,7 +72,8 @@ public final class CodeScanner {
             Map.entry("min", "prim::min"), Map.entry("max", "prim::max"), Map.entry("abs", "prim::abs"),
             Map.entry("all", "aten::all"), Map.entry("any", "aten::any"), Map.entry("divmod", "aten::divmod"),
             Map.entry("sum", "aten::sum"), Map.entry("pow", "aten::pow"), Map.entry("sorted", "aten::sorted"),
-            Map.entry("rangelist", "prim::rangelist"), Map.entry("_to_tensor", "prim::NumToTensor"));
+            Map.entry("rangelist", "prim::rangelist"), Map.entry("_to_tensor", "prim::NumToTensor"),
+            Map.entry("fork", "prim::fork"));
 
     /** Keywords of TorchScript's lexer that may not appear in a {@code __setstate__} expression. */
     private static final Set<String> KEYWORDS = Set.of("def", "if", "else", "elif", "while", "return", "is", "and",
@@ -91,6 +92,7 @@ public final class CodeScanner {
     /** What the code says about one class. */
     private static final class ClassInfo {
         boolean setState;
+        boolean isEnum;
         List<String> parameters = List.of();
     }
 
@@ -138,6 +140,12 @@ public final class CodeScanner {
             public boolean hasSetState(String qualifiedName) {
                 ClassInfo info = classes.get(qualifiedName);
                 return info != null && info.setState;
+            }
+
+            @Override
+            public boolean isEnum(String qualifiedName) {
+                ClassInfo info = classes.get(qualifiedName);
+                return info != null && info.isEnum;
             }
         };
     }
@@ -205,6 +213,7 @@ public final class CodeScanner {
         private int firstKind;
         private ClassInfo currentClass;
         private String currentClassName;
+        private boolean classLine;
         private int classIndent;
         private int classBodyIndent;
         private List<String> parameters;
@@ -830,11 +839,16 @@ public final class CodeScanner {
                 firstKind = kind;
                 firstStart = start;
                 firstEnd = end;
+                classLine = false;
                 return;
+            }
+            if (classLine && tokenIndex == 3 && kind == NAME && textIs(start, end, "Enum")) {
+                currentClass.isEnum = true; // class C(Enum):
             }
             if (tokenIndex == 1 && firstKind == NAME) {
                 if (kind == NAME && textIs(firstStart, firstEnd, "class") && lineIndent == baseIndent) {
                     defineClass(text(start, end));
+                    classLine = true;
                 } else if (kind == NAME && textIs(firstStart, firstEnd, "def")) {
                     defineFunction(text(start, end), start);
                 } else if (kind == ASSIGN && currentClass != null && lineIndent == classBodyIndent

@@ -380,7 +380,7 @@ public final class TorchScriptParser {
                 continue;
             }
             if (node instanceof ObjectNode o) {
-                if (isScriptClass(o) && o.state().isEmpty()) {
+                if (isScriptClass(o) && o.state().isEmpty() && o.args().isEmpty()) { // enum members have a value
                     throw Reject.of(RejectionCode.MALFORMED_PICKLE, "TorchScript object " + SafeText.escape(
                             o.qualifiedName()) + " is created but never given its state", Location.entry(entry));
                 }
