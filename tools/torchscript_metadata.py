@@ -31,7 +31,7 @@ IMPLICIT_KINDS = {
     "prim::ListConstruct", "prim::ListUnpack", "prim::TupleConstruct", "prim::TupleUnpack", "prim::TupleIndex",
     "prim::TupleSlice", "prim::DictConstruct", "prim::If", "prim::Loop", "prim::Uninitialized",
     "prim::unchecked_cast", "prim::Enter", "prim::Exit", "prim::CreateObject", "prim::isinstance",
-    "prim::StringIndex", "prim::ModuleContainerIndex", "aten::__getitem__",
+    "prim::StringIndex", "prim::ModuleContainerIndex", "aten::__getitem__", "prim::EnumValue", "prim::EnumName",
 }
 
 
@@ -67,7 +67,9 @@ def walk_module(module, path, out, parameters):
         walk_value(c._get_method("__getstate__")(), path, out, parameters)
         return
     concrete = module._concrete_type
-    for name in concrete.get_attributes():
+    for name, (attribute_type, _) in concrete.get_attributes().items():
+        if attribute_type.kind() == "EnumType":
+            continue  # Python cannot hold an enum of a scripted class; it holds no tensor either
         walk_value(c.getattr(name), path + [name], out, parameters)
     for name, _ in concrete.get_modules():
         walk_module(getattr(module, name), path + [name], out, parameters)

@@ -53,11 +53,13 @@ import org.slf4j.LoggerFactory;
  *       signatures in later versions).</li>
  *   <li>The format is detected from the content, never the file name, and parsed without executing
  *       anything: {@code torch.save} zip archives (a strict zip container check, then {@code data.pkl}
- *       simulated by an opcode machine with an exact allowlist of globals), legacy non-zip
- *       {@code torch.save} files (the same machine over the stacked pickles, then the storage section),
- *       plain pickle files (data, and tensors whose storages are nested legacy files), and safetensors
- *       (a strictly parsed JSON header and the data layout). Every other format is rejected as
- *       {@link RejectionCode#UNSUPPORTED_FORMAT} with the detected kind.</li>
+ *       simulated by an opcode machine with an exact allowlist of globals), TorchScript archives
+ *       ({@code torch.jit.save}: the same checks, plus a static scan of their code for the operators it names,
+ *       checked against an operator policy, see {@link Builder#allowTorchScriptOp(String)}, and for load-time
+ *       code in {@code __setstate__}), legacy non-zip {@code torch.save} files (the same machine over the
+ *       stacked pickles, then the storage section), plain pickle files (data, and tensors whose storages are
+ *       nested legacy files), and safetensors (a strictly parsed JSON header and the data layout). Every
+ *       other format is rejected as {@link RejectionCode#UNSUPPORTED_FORMAT} with the detected kind.</li>
  *   <li>{@link Verifier.Phase#METADATA METADATA}-phase verifiers check the tree: the built-in tensor
  *       consistency check first, then user rules.</li>
  * </ol>

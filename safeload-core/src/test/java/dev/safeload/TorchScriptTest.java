@@ -201,6 +201,81 @@ class TorchScriptTest {
         assertThat(VerificationLimits.defaults().asMap()).containsEntry("maxCodeBytes", 64L << 20);
     }
 
+    // ---- the pickle profile, on data.pkl edited into a real archive -------------------------------------
+
+    private static final String MODULE = "__torch__.safeload_ts_models";
+
+    /** data.pkl: a TinyLinear object whose state is {"x": <value>}. */
+    private static VerificationResult withAttribute(SafeModelLoader loader, java.util.function.Consumer<Pickle> value) {
+        Pickle p = Pickle.proto2().global(MODULE, "TinyLinear").put().emptyTuple().raw(0x81)
+                .emptyDict().mark().str("x");
+        value.accept(p);
+        byte[] pickle = p.setitems().build().stop().bytes();
+        return loader.verify(TorchScriptArchives.zip(TorchScriptArchives.replace(TorchScriptArchives.records(LINEAR),
+                "/data.pkl", pickle)), "edited.pt");
+    }
+
+    private static String attribute(java.util.function.Consumer<Pickle> value) {
+        return verdict(withAttribute(LOADER, value));
+    }
+
+    @Test
+    void thePickleProfileAcceptsWhatTorchJitSaveWrites() {
+        assertThat(attribute(p -> p.global("torch.jit._pickle", "build_intlist").mark().emptyList().mark()
+                .integer(1).integer(2).raw('e').tuple().reduce())).isEqualTo("VERIFIED");
+        assertThat(attribute(p -> p.global("torch.jit._pickle", "build_tensorlist").mark().emptyList()
+                .floatTensor("1", 3).append().tuple().reduce())).isEqualTo("VERIFIED");
+        assertThat(attribute(p -> p.global("torch.jit._pickle", "restore_type_tag").mark().emptyDict()
+                .str("Dict[str, List[int]]").tuple().reduce())).isEqualTo("VERIFIED");
+        // a storage memoized after its persistent id and shared by a second view, as the C++ pickler writes it
+        assertThat(attribute(p -> p.mark()
+                .global("torch._utils", "_rebuild_tensor_v2").mark()
+                .mark().str("storage").global("torch", "FloatStorage").str("1").str("cpu").integer(3).tuple().persid()
+                .put().integer(0).mark().integer(3).tuple().mark().integer(1).tuple().newTrue()
+                .global("collections", "OrderedDict").emptyTuple().reduce().tuple().reduce()
+                .global("torch._utils", "_rebuild_tensor_v2").mark()
+                .get(1).integer(1).mark().integer(2).tuple().mark().integer(1).tuple().newTrue()
+                .global("collections", "OrderedDict").emptyTuple().reduce().tuple().reduce()
+                .tuple())).isEqualTo("VERIFIED");
+        // and a tensor memoized and referenced twice (a tied weight)
+        assertThat(attribute(p -> p.mark().floatTensor("1", 3).put().get(1).tuple())).isEqualTo("VERIFIED");
+    }
+
+    @Test
+    void thePickleProfileRefusesOtherShapes() {
+        assertThat(attribute(p -> p.global("torch.jit._pickle", "build_intlist").mark().emptyList().mark()
+                .str("1").raw('e').tuple().reduce())).as("typed list").isEqualTo("MALFORMED_PICKLE");
+        assertThat(attribute(p -> p.global("torch.jit._pickle", "restore_type_tag").mark().emptyDict()
+                .str("Dict[str, int]; import os").tuple().reduce())).as("type tag").isEqualTo("MALFORMED_PICKLE");
+        assertThat(attribute(p -> p.global(MODULE, "TinyLinear").mark().integer(1).tuple().raw(0x81)
+                .emptyDict().build())).as("NEWOBJ arguments").isEqualTo("MALFORMED_PICKLE");
+        assertThat(attribute(p -> p.global(MODULE, "TinyLinear").emptyTuple().reduce()))
+                .as("REDUCE on a class").isEqualTo("DISALLOWED_OPCODE");
+        assertThat(attribute(p -> p.global(MODULE, "TinyLinear").emptyTuple().raw(0x81).emptyList().build()))
+                .as("list state without __setstate__").isEqualTo("MALFORMED_PICKLE");
+        assertThat(attribute(p -> p.global(MODULE, "TinyLinear").emptyTuple().raw(0x81).put().emptyDict().build()))
+                .as("memoized before BUILD").isEqualTo("MALFORMED_PICKLE");
+        assertThat(attribute(p -> p.global(MODULE, "TinyLinear").emptyTuple().raw(0x81)))
+                .as("never built").isEqualTo("MALFORMED_PICKLE");
+        assertThat(attribute(p -> p.global(MODULE + ".sub", "TinyLinear").emptyTuple().raw(0x81).emptyDict().build()))
+                .as("undefined module").isEqualTo("DISALLOWED_GLOBAL");
+        assertThat(attribute(p -> p.global("__torch__.torch.classes.quantized", "LinearPackedParamsBase")))
+                .as("C++ class").isEqualTo("DISALLOWED_GLOBAL");
+
+        SafeModelLoader numpy = SafeModelLoader.builder().allowGlobal("numpy.core.multiarray", "_reconstruct").build();
+        assertThat(verdict(withAttribute(numpy, p -> p.global("numpy.core.multiarray", "_reconstruct")
+                .emptyTuple().reduce()))).as("user globals do not apply").isEqualTo("DISALLOWED_GLOBAL");
+    }
+
+    @Test
+    void dataPklMustHoldAScriptedModule() {
+        byte[] pickle = Pickle.proto2().emptyDict().stop().bytes();
+        VerificationResult result = LOADER.verify(TorchScriptArchives.zip(TorchScriptArchives.replace(
+                TorchScriptArchives.records(LINEAR), "/data.pkl", pickle)), "edited.pt");
+
+        assertThat(verdict(result)).isEqualTo("MALFORMED_PICKLE");
+    }
+
     // ---- the code scan, on code edited into a real archive ---------------------------------------------
 
     private static VerificationResult withForward(String returnLine, String more) {

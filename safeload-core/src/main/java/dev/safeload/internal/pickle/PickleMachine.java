@@ -356,6 +356,10 @@ public final class PickleMachine {
 
     private void put(long index) {
         Object value = top();
+        if (scriptClasses != null && value instanceof PObject object && object.acceptsState && object.state == null) {
+            // torch's C++ unpickler creates the object at BUILD; before that its memo would hold a class index.
+            throw malformed("TorchScript object memoized before its BUILD (torch.jit.save memoizes it after)");
+        }
         // torch.save numbers memo slots 0, 1, 2, ... in order; a gap is never written and would let a
         // tiny pickle demand a huge memo.
         if (index > memoCount) {
@@ -572,6 +576,15 @@ public final class PickleMachine {
     private void reduce() {
         Object args = pop();
         Object callable = top();
+        if (scriptClasses != null && callable instanceof GlobalRef ref && ref.kind() == GlobalKind.SCRIPT_CLASS
+                && scriptClasses.isEnum(ref.module() + "." + ref.name())) {
+            // An enum member: torch's C++ unpickler looks the value up among the enum's members.
+            if (!(args instanceof Long || args instanceof Double || str(args) != null)) {
+                throw malformed("TorchScript enum value is a " + typeName(args) + ", not an int, float or str");
+            }
+            stack[sp - 1] = new PObject(ref.module(), ref.name(), List.of(args), false);
+            return;
+        }
         if (!(callable instanceof GlobalRef ref)) {
             throw Reject.of(RejectionCode.DISALLOWED_OPCODE, "REDUCE on a " + typeName(callable)
                     + ", which is not a callable global", here());

@@ -14,4 +14,12 @@ public interface ScriptClasses {
      * other classes get their attributes set from a dict of names.
      */
     boolean hasSetState(String qualifiedName);
+
+    /**
+     * Whether that class is an enum ({@code class C(Enum)}), which torch.jit.save pickles as
+     * {@code GLOBAL}, the member's value, {@code REDUCE}.
+     */
+    default boolean isEnum(String qualifiedName) {
+        return false;
+    }
 }

@@ -72,7 +72,8 @@ public final class CodeScanner {
             Map.entry("min", "prim::min"), Map.entry("max", "prim::max"), Map.entry("abs", "prim::abs"),
             Map.entry("all", "aten::all"), Map.entry("any", "aten::any"), Map.entry("divmod", "aten::divmod"),
             Map.entry("sum", "aten::sum"), Map.entry("pow", "aten::pow"), Map.entry("sorted", "aten::sorted"),
-            Map.entry("rangelist", "prim::rangelist"), Map.entry("_to_tensor", "prim::NumToTensor"));
+            Map.entry("rangelist", "prim::rangelist"), Map.entry("_to_tensor", "prim::NumToTensor"),
+            Map.entry("fork", "prim::fork"));
 
     /** Keywords of TorchScript's lexer that may not appear in a {@code __setstate__} expression. */
     private static final Set<String> KEYWORDS = Set.of("def", "if", "else", "elif", "while", "return", "is", "and",
@@ -91,6 +92,7 @@ public final class CodeScanner {
     /** What the code says about one class. */
     private static final class ClassInfo {
         boolean setState;
+        boolean isEnum;
         List<String> parameters = List.of();
     }
 
@@ -138,6 +140,12 @@ public final class CodeScanner {
             public boolean hasSetState(String qualifiedName) {
                 ClassInfo info = classes.get(qualifiedName);
                 return info != null && info.setState;
+            }
+
+            @Override
+            public boolean isEnum(String qualifiedName) {
+                ClassInfo info = classes.get(qualifiedName);
+                return info != null && info.isEnum;
             }
         };
     }
@@ -205,6 +213,7 @@ public final class CodeScanner {
         private int firstKind;
         private ClassInfo currentClass;
         private String currentClassName;
+        private boolean classLine;
         private int classIndent;
         private int classBodyIndent;
         private List<String> parameters;
@@ -217,6 +226,8 @@ public final class CodeScanner {
         private int ssIndent;
         private String ssWhere;
         private int stmt;
+        /** A statement's first violation, thrown at its end, so that a refused operator in it is named first. */
+        private Reject deferred;
         private int exprDepth;
         private int exprTokens;
         private int exprPrev;
@@ -270,23 +281,8 @@ public final class CodeScanner {
                     i += 2;
                     continue;
                 }
-                int length = numberLength(i);
-                if (length > 0) {
-                    emit(NUMBER, i, i + length);
-                    i += length;
-                    continue;
-                }
-                if (c == '"' || c == '\'') {
-                    length = stringLength(i);
-                    if (length > 0) {
-                        emit(STRING, i, i + length);
-                        i += length;
-                    } else {
-                        emit(OTHER, i, i + 1); // unterminated: torch's lexer fails here; scan on
-                        i++;
-                    }
-                    continue;
-                }
+                // Identifiers, numbers and strings start with disjoint bytes, so testing identifiers first
+                // (the commonest) gives the same tokens as torch's order (number, string, identifier).
                 if (isIdentStart(c)) {
                     int j = i + 1;
                     while (j < n && isIdentPart(b[j] & 0xff)) {
@@ -309,6 +305,23 @@ public final class CodeScanner {
                     i = j;
                     continue;
                 }
+                int length = numberLength(i);
+                if (length > 0) {
+                    emit(NUMBER, i, i + length);
+                    i += length;
+                    continue;
+                }
+                if (c == '"' || c == '\'') {
+                    length = stringLength(i);
+                    if (length > 0) {
+                        emit(STRING, i, i + length);
+                        i += length;
+                    } else {
+                        emit(OTHER, i, i + 1); // unterminated: torch's lexer fails here; scan on
+                        i++;
+                    }
+                    continue;
+                }
                 if (c >= 0x7f || c < 0x20) {
                     throw disallowedCode("byte 0x" + Integer.toHexString(c) + " outside string literals and comments"
                             + " (torch's lexer may read it differently depending on the locale)", i);
@@ -322,6 +335,9 @@ public final class CodeScanner {
             }
             if (chainLen > 0) {
                 flushChain(false);
+            }
+            if (deferred != null) {
+                throw deferred;
             }
         }
 
@@ -454,22 +470,37 @@ public final class CodeScanner {
             return true;
         }
 
-        private static final String[] OPERATORS_3 = {"**=", "//=", ">>=", "<<=", "...", "<=>"};
-        private static final String[] OPERATORS_2 = {"->", "**", "//", "==", "!=", "<=", ">=", "<<", ">>", "+=",
-            "-=", "*=", "/=", "%=", "|=", "&=", "^=", "@="};
-
+        /**
+         * The longest of TorchScript's operator tokens at {@code i}: {@code **= //= >>= <<= ... <=>}, then
+         * {@code -> ** // == != <= >= << >> += -= *= /= %= |= &= ^= @=}, else one byte.
+         */
         private int operatorLength(int i) {
-            for (String op : OPERATORS_3) {
-                if (startsWith(i, op)) {
-                    return 3;
+            int c = b[i];
+            int d = i + 1 < n ? b[i + 1] : 0;
+            int e = i + 2 < n ? b[i + 2] : 0;
+            switch (c) {
+                case '*', '/', '>', '<' -> {
+                    if (d == c) {
+                        return e == '=' ? 3 : 2;
+                    }
+                    if (c == '<' && d == '=') {
+                        return e == '>' ? 3 : 2;
+                    }
+                    return d == '=' ? 2 : 1;
+                }
+                case '.' -> {
+                    return d == '.' && e == '.' ? 3 : 1;
+                }
+                case '-' -> {
+                    return d == '>' || d == '=' ? 2 : 1;
+                }
+                case '=', '!', '+', '%', '|', '&', '^', '@' -> {
+                    return d == '=' ? 2 : 1;
+                }
+                default -> {
+                    return 1;
                 }
             }
-            for (String op : OPERATORS_2) {
-                if (startsWith(i, op)) {
-                    return 2;
-                }
-            }
-            return 1;
         }
 
         private static int kindOf(int c, int length) {
@@ -518,8 +549,13 @@ public final class CodeScanner {
                     ssState = SS_BODY;
                     stmt = ST_START;
                 }
-            } else if (ssState == SS_BODY) {
-                statement(kind, start, end);
+            } else if (ssState == SS_BODY && stmt != ST_FAILED) {
+                try {
+                    statement(kind, start, end);
+                } catch (Reject violation) {
+                    deferred = violation;
+                    stmt = ST_FAILED;
+                }
             }
             lastWasDefOrClass = kind == NAME && (textIs(start, end, "def") || textIs(start, end, "class"));
             tokenIndex++;
@@ -545,6 +581,9 @@ public final class CodeScanner {
 
         private void endLine() {
             lineOpen = false;
+            if (chainLen > 0) {
+                flushChain(false); // a logical line ends every expression
+            }
             if (parameters != null) {
                 parameters = null; // a list that did not close on its line is not torch's output: ignore it
             }
@@ -774,11 +813,13 @@ public final class CodeScanner {
         }
 
         private void operator(String qualified, int at) {
+            if (!operators.add(qualified)) {
+                return; // already checked
+            }
             String refusal = policy.refusal(qualified);
             if (refusal != null) {
                 throw disallowedOperator("code names operator " + SafeText.escape(qualified) + ": " + refusal, at);
             }
-            operators.add(qualified);
         }
 
         private Reject unresolvable(int length, int at) {
@@ -798,11 +839,16 @@ public final class CodeScanner {
                 firstKind = kind;
                 firstStart = start;
                 firstEnd = end;
+                classLine = false;
                 return;
+            }
+            if (classLine && tokenIndex == 3 && kind == NAME && textIs(start, end, "Enum")) {
+                currentClass.isEnum = true; // class C(Enum):
             }
             if (tokenIndex == 1 && firstKind == NAME) {
                 if (kind == NAME && textIs(firstStart, firstEnd, "class") && lineIndent == baseIndent) {
                     defineClass(text(start, end));
+                    classLine = true;
                 } else if (kind == NAME && textIs(firstStart, firstEnd, "def")) {
                     defineFunction(text(start, end), start);
                 } else if (kind == ASSIGN && currentClass != null && lineIndent == classBodyIndent
@@ -873,6 +919,7 @@ public final class CodeScanner {
         private static final int ST_RETURN = 6;
         private static final int ST_END = 7;
         private static final int ST_EXPR = 8;
+        private static final int ST_FAILED = 9;
 
         private void statement(int kind, int start, int end) {
             switch (stmt) {
@@ -975,6 +1022,9 @@ public final class CodeScanner {
         }
 
         private void endStatement() {
+            if (stmt == ST_FAILED) {
+                throw deferred;
+            }
             if (stmt == ST_EXPR && (exprTokens == 0 || pendingMinus)) {
                 throw setstate("an incomplete assignment", lineStart);
             }

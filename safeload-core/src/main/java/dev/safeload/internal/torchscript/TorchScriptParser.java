@@ -89,25 +89,21 @@ public final class TorchScriptParser {
         checkSmallRecord(index, "byteorder", "little|big");
         checkSmallRecord(index, ".data/serialization_id", "[0-9]{1,64}\n?");
 
-        Map<String, byte[]> code = readCode(index);
         CodeScanner scanner = new CodeScanner(policy);
-        for (Map.Entry<String, byte[]> file : code.entrySet()) {
-            String name = file.getKey();
+        // One record at a time: inflated, scanned or parsed, then dropped, so memory holds the largest record.
+        forEachCodeRecord(index, (name, bytes) -> {
             if (name.endsWith(".py")) {
                 String module = name.substring("code/".length(), name.length() - ".py".length()).replace('/', '.');
-                scanner.scan(root + "/" + name, module, file.getValue(), file.getValue().length);
+                scanner.scan(root + "/" + name, module, bytes, bytes.length);
+            } else {
+                checkDebugRecord(root + "/" + name, bytes);
             }
-        }
+        });
         if (scanner.fileCount() == 0) {
             throw Reject.of(RejectionCode.MALFORMED_ARCHIVE, "TorchScript archive (constants.pkl) without code/"
                     + " sources: torch would hand it to torch.jit.load, which cannot load it", Location.NONE);
         }
         ScriptClasses classes = scanner.classes();
-        for (Map.Entry<String, byte[]> file : code.entrySet()) {
-            if (file.getKey().endsWith(".debug_pkl")) {
-                checkDebugRecord(root + "/" + file.getKey(), file.getValue());
-            }
-        }
 
         Storages constantStorages = new Storages(index, "constants", root + "/constants.pkl");
         MetadataNode constants = runPickle(index, "constants.pkl", constantStorages, classes).root;
@@ -226,46 +222,47 @@ public final class TorchScriptParser {
     // ---- code -----------------------------------------------------------------------------------------
 
     /**
-     * Every code record's bytes, inflated where compressed, sorted by name. The declared sizes are summed and
-     * checked against {@link VerificationLimits#maxCodeBytes()} before anything is inflated; each record's
-     * declared ratio must be one DEFLATE can produce; inflation stops at the declared size, and the output
-     * must be exactly that size with the declared CRC-32.
+     * Hands every code record's bytes, inflated where compressed, to {@code action}, in name order. The
+     * declared sizes are summed and checked against {@link VerificationLimits#maxCodeBytes()} before anything
+     * is inflated; each record's declared ratio must be one DEFLATE can produce; inflation stops at the
+     * declared size, and the output must be exactly that size with the declared CRC-32.
      */
-    private Map<String, byte[]> readCode(ZipIndex index) {
-        Map<String, ZipRecord> stored = new TreeMap<>();
+    private void forEachCodeRecord(ZipIndex index, java.util.function.BiConsumer<String, byte[]> action) {
+        Map<String, Object> records = new TreeMap<>();
+        long total = 0;
         for (String name : index.namedRecords()) {
             if (isCodeRecord(name)) {
-                stored.put(name, index.record(name));
+                ZipRecord record = index.record(name);
+                records.put(name, record);
+                total = saturatingAdd(total, record.size());
             }
         }
-        long total = 0;
-        for (ZipRecord record : stored.values()) {
-            total = saturatingAdd(total, record.size());
-        }
         for (DeflatedRecord record : index.deflatedRecords().values()) {
+            records.put(record.name(), record);
             total = saturatingAdd(total, record.uncompressedSize());
-            Location at = Location.entry(index.root() + "/" + record.name());
             if (record.uncompressedSize() / MAX_DEFLATE_RATIO > record.compressedSize()) {
                 throw Reject.of(RejectionCode.MALFORMED_ARCHIVE, "record declares " + record.uncompressedSize()
                         + " bytes inflated from " + record.compressedSize() + ", more than DEFLATE can expand"
-                        + " (a deflate bomb or a lying header)", at);
+                        + " (a deflate bomb or a lying header)", Location.entry(index.root() + "/" + record.name()));
             }
         }
         Reject.checkLimit("maxCodeBytes", total, limits.maxCodeBytes(), Location.entry(index.root() + "/code/"));
-        Map<String, byte[]> code = new TreeMap<>();
-        for (ZipRecord record : stored.values()) {
-            code.put(record.name(), source.bytes(record.dataOffset(), (int) record.size()));
-        }
         Inflater inflater = new Inflater(true);
         try {
-            for (DeflatedRecord record : index.deflatedRecords().values()) {
-                inflater.reset();
-                code.put(record.name(), inflate(inflater, record, Location.entry(index.root() + "/" + record.name())));
+            for (Map.Entry<String, Object> entry : records.entrySet()) {
+                byte[] bytes;
+                if (entry.getValue() instanceof DeflatedRecord record) {
+                    inflater.reset();
+                    bytes = inflate(inflater, record, Location.entry(index.root() + "/" + record.name()));
+                } else {
+                    ZipRecord record = (ZipRecord) entry.getValue();
+                    bytes = source.bytes(record.dataOffset(), (int) record.size());
+                }
+                action.accept(entry.getKey(), bytes);
             }
         } finally {
             inflater.end();
         }
-        return code;
     }
 
     private byte[] inflate(Inflater inflater, DeflatedRecord record, Location at) {
@@ -383,7 +380,7 @@ public final class TorchScriptParser {
                 continue;
             }
             if (node instanceof ObjectNode o) {
-                if (isScriptClass(o) && o.state().isEmpty()) {
+                if (isScriptClass(o) && o.state().isEmpty() && o.args().isEmpty()) { // enum members have a value
                     throw Reject.of(RejectionCode.MALFORMED_PICKLE, "TorchScript object " + SafeText.escape(
                             o.qualifiedName()) + " is created but never given its state", Location.entry(entry));
                 }
