@@ -4,10 +4,17 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
-/** The benchmark inputs, made by fixtures/generate_bench.py into {@code -Dsafeload.bench.dir} (default /tmp/safeload-bench). */
+/**
+ * The benchmark inputs, made by {@code fixtures/generate_bench.py} into {@code -Dsafeload.bench.dir}
+ * (default {@code /tmp/safeload-bench}).
+ */
 final class BenchFiles {
+
+    static final String MANY_SMALL = "many_small_200k.pt";
+    static final String RESNET50 = "resnet50_sd.pt";
 
     private BenchFiles() {
     }
@@ -24,11 +31,26 @@ final class BenchFiles {
         return path;
     }
 
-    /** The bytes of the archive's data.pkl. */
-    static byte[] dataPkl(Path archive) {
+    /** A data.pkl extracted from an archive: its entry name ({@code <root>/data.pkl}) and bytes. */
+    record Pickle(String entryName, byte[] bytes) {
+    }
+
+    /** The archive's {@code <root>/data.pkl}, where root is the top folder of its first entry. */
+    static Pickle dataPkl(Path archive) {
         try (ZipFile zip = new ZipFile(archive.toFile())) {
-            var entry = zip.stream().filter(e -> e.getName().endsWith("/data.pkl")).findFirst().orElseThrow();
-            return zip.getInputStream(entry).readAllBytes();
+            String first = zip.entries().nextElement().getName();
+            int slash = first.indexOf('/');
+            if (slash <= 0) {
+                throw new IllegalStateException(archive + ": first entry " + first + " has no root folder");
+            }
+            String name = first.substring(0, slash) + "/data.pkl";
+            ZipEntry entry = zip.getEntry(name);
+            if (entry == null) {
+                throw new IllegalStateException(archive + " has no " + name);
+            }
+            try (var in = zip.getInputStream(entry)) {
+                return new Pickle(name, in.readAllBytes());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.State;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class VerifyBenchmark {
 
-    @Param({"many_small_200k.pt", "resnet50_sd.pt"})
+    @Param({BenchFiles.MANY_SMALL, BenchFiles.RESNET50})
     public String file;
 
     @Param({"true", "false"})
