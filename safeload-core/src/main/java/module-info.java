@@ -7,6 +7,9 @@ module dev.safeload.core {
     requires org.apache.commons.compress;
     requires org.slf4j;
     requires tools.jackson.core;
+    requires org.bouncycastle.provider;
+    requires org.bouncycastle.pkix;
+    requires org.bouncycastle.pg;
 
     exports dev.safeload;
 }

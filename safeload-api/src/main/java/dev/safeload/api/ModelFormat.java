@@ -40,6 +40,11 @@ public enum ModelFormat {
     HDF5,
     /** A Keras v3 {@code .keras} archive: a zip with {@code config.json} and {@code metadata.json}. */
     KERAS_ZIP,
+    /**
+     * A model directory verified as one unit ({@code SafeModelLoader.verifyDirectory}): its tree maps each
+     * file's relative path to that file's own tree.
+     */
+    DIRECTORY,
     /** An empty file. */
     EMPTY,
     /** Content safeload does not recognise. */

@@ -54,6 +54,19 @@ public final class RejectionCode {
      * {@code __setstate__} method that calls anything, branches or computes.
      */
     public static final RejectionCode DISALLOWED_CODE = builtIn("DISALLOWED_CODE");
+    /** A file's digest differs from its pinned digest, or a signed statement's digest. */
+    public static final RejectionCode HASH_MISMATCH = builtIn("HASH_MISMATCH");
+    /**
+     * Pins are required but a file has none, a pinned file is absent, or a pin file is malformed; in a
+     * signed model directory, a file the signed statement does not cover or a covered file that is absent.
+     */
+    public static final RejectionCode HASH_MISSING = builtIn("HASH_MISSING");
+    /** A signature is malformed, does not verify, or uses a refused algorithm, key size or mode. */
+    public static final RejectionCode SIGNATURE_INVALID = builtIn("SIGNATURE_INVALID");
+    /** Signatures are required but the model has none. */
+    public static final RejectionCode SIGNATURE_MISSING = builtIn("SIGNATURE_MISSING");
+    /** A signature verifies, but with a key, certificate or identity outside the configured trust. */
+    public static final RejectionCode UNTRUSTED_SIGNER = builtIn("UNTRUSTED_SIGNER");
 
     private final String value;
 
