@@ -63,6 +63,16 @@ public final class VerificationLimits {
      * inflation (a scripted ResNet-50 has about 0.2 MiB).
      */
     public static final long DEFAULT_MAX_CODE_BYTES = 64L << 20;
+    /**
+     * Default for {@link #maxDirectoryFiles()}: 100,000 files in a model directory (a large Hugging Face
+     * snapshot has a few hundred).
+     */
+    public static final long DEFAULT_MAX_DIRECTORY_FILES = 100_000L;
+    /**
+     * Default for {@link #maxManifestBytes()}: 16 MiB for a pin file, a signature, a model-signing bundle or a
+     * shard index JSON, each read whole before it is parsed.
+     */
+    public static final long DEFAULT_MAX_MANIFEST_BYTES = 16L << 20;
 
     private static final VerificationLimits DEFAULTS = builder().build();
 
@@ -80,6 +90,8 @@ public final class VerificationLimits {
     private final long maxTensorRank;
     private final long maxHeaderBytes;
     private final long maxCodeBytes;
+    private final long maxDirectoryFiles;
+    private final long maxManifestBytes;
 
     private VerificationLimits(Builder b) {
         this.maxPickleBytes = b.maxPickleBytes;
@@ -96,6 +108,8 @@ public final class VerificationLimits {
         this.maxTensorRank = b.maxTensorRank;
         this.maxHeaderBytes = b.maxHeaderBytes;
         this.maxCodeBytes = b.maxCodeBytes;
+        this.maxDirectoryFiles = b.maxDirectoryFiles;
+        this.maxManifestBytes = b.maxManifestBytes;
     }
 
     /** {@return the default limits} */
@@ -125,6 +139,8 @@ public final class VerificationLimits {
         b.maxTensorRank = maxTensorRank;
         b.maxHeaderBytes = maxHeaderBytes;
         b.maxCodeBytes = maxCodeBytes;
+        b.maxDirectoryFiles = maxDirectoryFiles;
+        b.maxManifestBytes = maxManifestBytes;
         return b;
     }
 
@@ -202,6 +218,19 @@ public final class VerificationLimits {
         return maxCodeBytes;
     }
 
+    /** {@return the most files (and directories) walked in one model directory, ignored ones included} */
+    public long maxDirectoryFiles() {
+        return maxDirectoryFiles;
+    }
+
+    /**
+     * {@return the largest pin file, detached signature, model-signing bundle or shard index accepted}
+     * Checked against the file's size before it is read.
+     */
+    public long maxManifestBytes() {
+        return maxManifestBytes;
+    }
+
     /** {@return every limit by name, in a stable order} */
     public Map<String, Long> asMap() {
         Map<String, Long> map = new LinkedHashMap<>();
@@ -219,6 +248,8 @@ public final class VerificationLimits {
         map.put("maxTensorRank", maxTensorRank);
         map.put("maxHeaderBytes", maxHeaderBytes);
         map.put("maxCodeBytes", maxCodeBytes);
+        map.put("maxDirectoryFiles", maxDirectoryFiles);
+        map.put("maxManifestBytes", maxManifestBytes);
         return Map.copyOf(map);
     }
 
@@ -258,6 +289,8 @@ public final class VerificationLimits {
         private long maxTensorRank = DEFAULT_MAX_TENSOR_RANK;
         private long maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
         private long maxCodeBytes = DEFAULT_MAX_CODE_BYTES;
+        private long maxDirectoryFiles = DEFAULT_MAX_DIRECTORY_FILES;
+        private long maxManifestBytes = DEFAULT_MAX_MANIFEST_BYTES;
 
         private Builder() {
         }
@@ -350,6 +383,18 @@ public final class VerificationLimits {
         /** @param value bytes of inflated TorchScript code @return this builder */
         public Builder maxCodeBytes(long value) {
             maxCodeBytes = positive("maxCodeBytes", value);
+            return this;
+        }
+
+        /** @param value files in a model directory @return this builder */
+        public Builder maxDirectoryFiles(long value) {
+            maxDirectoryFiles = positive("maxDirectoryFiles", value);
+            return this;
+        }
+
+        /** @param value bytes of one pin file, signature, bundle or index @return this builder */
+        public Builder maxManifestBytes(long value) {
+            maxManifestBytes = positive("maxManifestBytes", value);
             return this;
         }
 
