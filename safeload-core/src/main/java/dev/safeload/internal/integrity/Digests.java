@@ -26,18 +26,29 @@ public final class Digests {
 
     /** Hashes a whole file. */
     public static Map<HashAlgorithm, byte[]> of(Path file, Set<HashAlgorithm> algorithms) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            return of(channel, algorithms);
+        }
+    }
+
+    /**
+     * Hashes a whole open file with positional reads, leaving the channel open and its position alone: the
+     * caller hashes and parses the same open file, not a path that could be swapped in between.
+     */
+    public static Map<HashAlgorithm, byte[]> of(FileChannel channel, Set<HashAlgorithm> algorithms) throws IOException {
         Map<HashAlgorithm, MessageDigest> digests = start(algorithms);
         ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            while (channel.read(buffer) >= 0) {
-                buffer.flip();
-                for (MessageDigest digest : digests.values()) {
-                    buffer.mark();
-                    digest.update(buffer);
-                    buffer.reset();
-                }
-                buffer.clear();
+        long position = 0;
+        int n;
+        while ((n = channel.read(buffer, position)) >= 0) {
+            position += n;
+            buffer.flip();
+            for (MessageDigest digest : digests.values()) {
+                buffer.mark();
+                digest.update(buffer);
+                buffer.reset();
             }
+            buffer.clear();
         }
         return finish(digests);
     }
@@ -81,13 +92,25 @@ public final class Digests {
      */
     public static final class HashingStream extends InputStream {
         private final FileChannel channel;
+        private final boolean owned;
+        private long position;
         private final Map<HashAlgorithm, MessageDigest> digests;
         private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES);
         private boolean eof;
         private Map<HashAlgorithm, byte[]> result;
 
         public HashingStream(Path file, Set<HashAlgorithm> algorithms) throws IOException {
-            this.channel = FileChannel.open(file, StandardOpenOption.READ);
+            this(FileChannel.open(file, StandardOpenOption.READ), true, algorithms);
+        }
+
+        /** Reads an open file from its start with positional reads; does not close it. */
+        public HashingStream(FileChannel channel, Set<HashAlgorithm> algorithms) {
+            this(channel, false, algorithms);
+        }
+
+        private HashingStream(FileChannel channel, boolean owned, Set<HashAlgorithm> algorithms) {
+            this.channel = channel;
+            this.owned = owned;
             this.digests = start(algorithms);
             buffer.limit(0);
         }
@@ -99,8 +122,11 @@ public final class Digests {
             buffer.clear();
             int n;
             do {
-                n = channel.read(buffer);
+                n = channel.read(buffer, position);
             } while (n == 0);
+            if (n > 0) {
+                position += n;
+            }
             if (n < 0) {
                 eof = true;
                 buffer.limit(0);
@@ -146,7 +172,7 @@ public final class Digests {
                 while (fill()) {
                     buffer.position(buffer.limit());
                 }
-                channel.close();
+                close();
                 result = finish(digests);
             }
             return result;
@@ -154,7 +180,9 @@ public final class Digests {
 
         @Override
         public void close() throws IOException {
-            channel.close();
+            if (owned) {
+                channel.close();
+            }
         }
     }
 }
