@@ -1,6 +1,7 @@
 package dev.safeload.cli;
 
 import dev.safeload.api.ModelSummary;
+import dev.safeload.api.Provenance;
 import dev.safeload.api.Rejection;
 import dev.safeload.api.TensorEntry;
 import dev.safeload.api.tree.IntNode;
@@ -90,6 +91,7 @@ final class JsonReport {
             g.writeString(note);
         }
         g.writeEndArray();
+        writeProvenance(g, report.provenance());
         if (result.metadata().isPresent()) {
             var metadata = result.metadata().get();
             ModelSummary s = metadata.summary();
@@ -122,6 +124,34 @@ final class JsonReport {
             g.writeStartArray();
             g.writeEndArray();
         }
+        g.writeEndObject();
+    }
+
+    private static void writeProvenance(JsonGenerator g, Provenance provenance) {
+        g.writeName("provenance");
+        g.writeStartObject();
+        g.writeName("digests");
+        g.writeStartArray();
+        for (Provenance.FileDigest digest : provenance.digests()) {
+            g.writeStartObject();
+            g.writeStringProperty("file", digest.file());
+            g.writeStringProperty("algorithm", digest.algorithm());
+            g.writeStringProperty("hex", digest.hex());
+            g.writeBooleanProperty("pinned", digest.pinned());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeName("signatures");
+        g.writeStartArray();
+        for (Provenance.SignatureInfo signature : provenance.signatures()) {
+            g.writeStartObject();
+            g.writeStringProperty("kind", signature.kind().name());
+            g.writeStringProperty("signer", signature.signer());
+            g.writeStringProperty("algorithm", signature.algorithm());
+            g.writeStringProperty("covers", signature.covers());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
         g.writeEndObject();
     }
 

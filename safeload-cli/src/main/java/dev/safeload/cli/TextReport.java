@@ -39,6 +39,20 @@ final class TextReport {
                     out.printf("    %s at %s: %s%n", r.code(), r.location(), r.message());
                 }
             }
+            for (var signature : result.report().provenance().signatures()) {
+                out.printf("    signed: %s by %s (%s) over %s%n", signature.kind(), signature.signer(),
+                        signature.algorithm(), signature.covers());
+            }
+            var digests = result.report().provenance().digests();
+            if (digests.size() == 1 || digests.size() == 2 && digests.get(0).file().equals(digests.get(1).file())) {
+                for (var digest : digests) {
+                    out.printf("    %s %s%s%n", digest.algorithm(), digest.hex(), digest.pinned() ? " (pinned)" : "");
+                }
+            } else if (!digests.isEmpty()) {
+                long pinned = digests.stream().filter(d -> d.pinned()).map(d -> d.file()).distinct().count();
+                long files = digests.stream().map(d -> d.file()).distinct().count();
+                out.printf("    %d files hashed, %d pinned or covered by the signature%n", files, pinned);
+            }
             for (String note : result.report().notes()) {
                 out.println("    note: " + note);
             }

@@ -116,13 +116,13 @@ class SafeloadCliTest {
     }
 
     @Test
-    void directoriesAreSearchedAndLinksNotFollowed() throws Exception {
+    void withEachFileDirectoriesAreSearchedAndLinksNotFollowed() throws Exception {
         Files.copy(benign("dtypes.pt"), temp.resolve("a.pt"));
         Files.createDirectories(temp.resolve("sub"));
         Files.copy(hostile("global_posix_system.pt"), temp.resolve("sub/b.bin"));
         Files.createSymbolicLink(temp.resolve("link.pt"), hostile("global_posix_system.pt"));
 
-        int code = SafeloadCli.execute("verify", "--format", "json", temp.toString());
+        int code = SafeloadCli.execute("verify", "--each-file", "--format", "json", temp.toString());
 
         assertThat(code).isEqualTo(1);
         assertThat(json().get("results")).extracting(r -> Path.of(r.get("path").asString()).getFileName().toString())

@@ -218,7 +218,11 @@ public final class IntegrityCheck {
                             && !policy.insecureAllowUnsigned());
         }
         boolean signedStatementHolds = false;
-        if (statement != null) {
+        if (statement != null && statement.singleFile()) {
+            rejections.add(Rejection.of(RejectionCode.HASH_MISSING, "the model-signing statement covers one file ("
+                    + SafeText.escape(statement.subjectName()) + "), not a directory: verify that file with this"
+                    + " signature instead"));
+        } else if (statement != null) {
             Map<String, byte[]> sha256 = new TreeMap<>();
             digests.forEach((name, d) -> sha256.put(name, d.get(HashAlgorithm.SHA256)));
             List<Rejection> fileProblems = statement.checkFiles(modelFiles(walk.files(), sha256));
