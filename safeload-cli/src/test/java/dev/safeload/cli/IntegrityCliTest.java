@@ -157,8 +157,15 @@ class IntegrityCliTest {
         // v1.0.0-elliptic-key signs the single file signme-1 (resource "."), with model.sig beside it.
         Path dir = vectors().resolve("v1.0.0-elliptic-key");
         String key = vectors().resolve("keys/certificate/signing-key-pub.pem").toString();
+        // The signature and the digest hold; the file itself is no model format, which a single file must be.
         assertThat(verify("--public-key", key, "--signature", dir.resolve("model.sig").toString(),
-                dir.resolve("signme-1").toString())).as(stdout.toString(StandardCharsets.UTF_8)).isZero();
+                dir.resolve("signme-1").toString())).isEqualTo(1);
+        assertThat(codes()).containsExactly("UNSUPPORTED_FORMAT");
+        JsonNode provenance = json().get("results").get(0).get("provenance");
+        assertThat(provenance.get("signatures").get(0).get("kind").asString()).isEqualTo("MODEL_SIGNING_KEY");
+        assertThat(provenance.get("digests").get(0).get("pinned").asBoolean()).isTrue();
+        assertThat(verify("--public-key", vectors().resolve("keys/certificate/ca-cert.pem").toString(),
+                "--signature", dir.resolve("model.sig").toString(), dir.resolve("signme-1").toString())).isEqualTo(2);
         assertThat(verify("--public-key", key, dir.toString())).isEqualTo(1);
         assertThat(json().get("results").get(0).get("rejections").get(0).get("message").asString())
                 .contains("covers one file");

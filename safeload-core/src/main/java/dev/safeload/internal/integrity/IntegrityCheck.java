@@ -140,11 +140,13 @@ public final class IntegrityCheck {
             noteUncheckedSignature(signature, notes);
         }
         Map<HashAlgorithm, byte[]> digests;
+        boolean signedStatementHolds = false;
         if (signatureBytes != null && IgnoreRules.looksLikeJson(signatureBytes)) {
             digests = digests(channel, algorithms, known);
             byte[] sha256 = digests.get(HashAlgorithm.SHA256);
             SortedMap<String, Path> single = new TreeMap<>(Map.of(".", file));
-            modelSigning(signatureBytes, signature, single, Map.of(".", sha256), rejections, signers, fileName);
+            signedStatementHolds = modelSigning(signatureBytes, signature, single, Map.of(".", sha256), rejections,
+                    signers, fileName);
         } else if (signatureBytes != null) {
             try (Digests.HashingStream in = new Digests.HashingStream(channel, algorithms)) {
                 SignatureOutcome outcome = detachedCheck(signatureBytes, signature, in,
@@ -156,9 +158,11 @@ public final class IntegrityCheck {
             digests = digests(channel, algorithms, known);
         }
         boolean pinned = comparePins(fileName, applicable, digests, channel.size(), rejections);
+        boolean covered = signedStatementHolds;
         List<Provenance.FileDigest> recorded = new ArrayList<>();
         digests.forEach((algorithm, digest) -> recorded.add(new Provenance.FileDigest(SafeText.escape(fileName),
-                algorithm.label(), HexFormat.of().formatHex(digest), pinned && hasPinFor(applicable, algorithm))));
+                algorithm.label(), HexFormat.of().formatHex(digest),
+                pinned && hasPinFor(applicable, algorithm) || covered && algorithm == HashAlgorithm.SHA256)));
         return new Outcome(rejections, notes, new Provenance(recorded, signers), new TreeMap<>());
     }
 
@@ -286,12 +290,17 @@ public final class IntegrityCheck {
         };
     }
 
-    private void modelSigning(byte[] bytes, Path signature, SortedMap<String, Path> files, Map<String, byte[]> sha256,
-                              List<Rejection> rejections, List<Provenance.SignatureInfo> signers, String covers) {
+    /** Verifies a bundle over a single file; true if the signature and the file's digest both hold. */
+    private boolean modelSigning(byte[] bytes, Path signature, SortedMap<String, Path> files,
+                                 Map<String, byte[]> sha256, List<Rejection> rejections,
+                                 List<Provenance.SignatureInfo> signers, String covers) {
         VerifiedStatement statement = verifyBundle(bytes, signature, rejections, signers, covers);
-        if (statement != null) {
-            rejections.addAll(statement.checkFiles(modelFiles(files, sha256)));
+        if (statement == null) {
+            return false;
         }
+        List<Rejection> problems = statement.checkFiles(modelFiles(files, sha256));
+        rejections.addAll(problems);
+        return problems.isEmpty();
     }
 
     private VerifiedStatement verifyBundle(byte[] bytes, Path signature, List<Rejection> rejections,
