@@ -585,6 +585,25 @@ class ModelSigningBundleTest {
     }
 
     @Test
+    void certificateMethod_rsa1024InTheChain_untrusted() throws Exception {
+        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(1024);
+        Ca weakRoot = Ca.create("CN=Weak Root", rsa.generateKeyPair(), "SHA256withRSA");
+        KeyPair leafKey = ModelSigningFixtures.ecKeyPair("secp256r1");
+        X509Certificate leaf = weakRoot.leaf("CN=signer", leafKey.getPublic(), KeyUsage.digitalSignature, false, null,
+                "SHA256withRSA", 1, 365);
+        assertRejected(() -> verify(Bundle.withChain(Model.directory(), leafKey.getPrivate(), List.of(leaf)),
+                ModelSigningTrust.of(List.of(), List.of(weakRoot.certificate()), Set.of())), RejectionCode.UNTRUSTED_SIGNER);
+    }
+
+    @Test
+    void bouncyCastle_isNeverRegisteredAsAJvmProvider() {
+        Ca.create("CN=Test Root"); // the fixtures use BC through an explicit provider instance
+        verify(Bundle.withKey(Model.directory(), KEY, true), KEY_TRUST);
+        assertThat(java.security.Security.getProvider("BC")).isNull();
+    }
+
+    @Test
     void certificateMethod_signedWithAnotherKeyThanTheLeaf_signatureInvalid() {
         Ca root = Ca.create("CN=Test Root");
         KeyPair leafKey = ModelSigningFixtures.ecKeyPair("secp256r1");

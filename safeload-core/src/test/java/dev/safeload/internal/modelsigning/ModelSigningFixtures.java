@@ -309,8 +309,11 @@ final class ModelSigningFixtures {
     record Ca(KeyPair key, X509Certificate certificate) {
 
         static Ca create(String dn) {
-            KeyPair key = ecKeyPair("secp256r1");
-            return new Ca(key, build(dn, key.getPublic(), dn, key.getPrivate(), "SHA256withECDSA", true,
+            return create(dn, ecKeyPair("secp256r1"), "SHA256withECDSA");
+        }
+
+        static Ca create(String dn, KeyPair key, String algorithm) {
+            return new Ca(key, build(dn, key.getPublic(), dn, key.getPrivate(), algorithm, true,
                     KeyUsage.keyCertSign | KeyUsage.cRLSign, false, null, -1, 3650));
         }
 
