@@ -62,7 +62,7 @@ final class PrivateCopy {
             if (Files.isDirectory(source)) {
                 Path target = folder.resolve("model");
                 Files.createDirectory(target);
-                DirectoryWalk walk = DirectoryWalk.of(source, IgnoreRules.matcher(ignorePaths, false), allowSymlinks,
+                DirectoryWalk walk = DirectoryWalk.of(source, IgnoreRules.matcher(ignorePaths), allowSymlinks,
                         maxEntries);
                 if (!walk.rejections().isEmpty()) {
                     throw new RefusedEntries(walk.rejections());

@@ -5,20 +5,17 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * Which relative paths a directory verification skips, as OpenSSF model signing defines it: a path is ignored
- * when it equals an ignore entry or lies under it as a directory. Entries are relative to the model root;
- * a trailing {@code /} is allowed. The signer's git defaults ({@code .git}, {@code .gitattributes},
- * {@code .github}, {@code .gitignore} at the root) apply only where the statement's rules apply.
+ * Which relative paths a directory verification skips at the user's request, with the semantics OpenSSF model
+ * signing gives its own ignore paths (a path equal to an entry, or under it as a directory; entries relative to
+ * the model root, a trailing {@code /} allowed). The signed statement's paths, with the signer's git defaults,
+ * come from {@code VerifiedStatement.ignoreMatcher}.
  */
 public final class IgnoreRules {
-
-    /** What model_signing ignores by default on verification ({@code ignore_git_paths=True}). */
-    public static final List<String> GIT_PATHS = List.of(".git", ".gitattributes", ".github", ".gitignore");
 
     private IgnoreRules() {
     }
 
-    public static Predicate<String> matcher(List<String> paths, boolean gitDefaults) {
+    public static Predicate<String> matcher(List<String> paths) {
         List<String> entries = new ArrayList<>();
         for (String path : paths) {
             String entry = path;
@@ -31,9 +28,6 @@ public final class IgnoreRules {
             if (!entry.isEmpty()) {
                 entries.add(entry);
             }
-        }
-        if (gitDefaults) {
-            entries.addAll(GIT_PATHS);
         }
         List<String> fixed = List.copyOf(entries);
         return name -> {

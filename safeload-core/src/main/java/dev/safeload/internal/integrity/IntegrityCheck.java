@@ -198,10 +198,10 @@ public final class IntegrityCheck {
         } else if (!policy.signaturesRequired()) {
             noteUncheckedSignature(signature, notes);
         }
-        Predicate<String> ignored = IgnoreRules.matcher(ignore, false);
+        Predicate<String> ignored = IgnoreRules.matcher(ignore);
         boolean allowSymlinks = policy.allowSymlinks();
         if (statement != null) {
-            ignored = ignored.or(IgnoreRules.matcher(statement.ignorePaths(), true));
+            ignored = ignored.or(VerifiedStatement.ignoreMatcher(statement.ignorePaths()));
             allowSymlinks &= statement.allowSymlinks();
         }
         DirectoryWalk walk = DirectoryWalk.of(root, ignored, allowSymlinks, limits.maxDirectoryFiles());
