@@ -612,8 +612,8 @@ public final class DetachedSignatureVerifier {
                         + "(openssl dgst -sha256 -sigopt rsa_padding_mode:pss)");
             }
         }
-        return call.invalid("is a " + form + describeShape(raw, der) + " that no trusted key verified (tried "
-                + (ecKeys.size() + edKeys.size() + rsaKeys.size()) + " key(s))");
+        return call.invalid("is a " + form + describeShape(raw, der) + "; no trusted key verified it (tried "
+                + (ecKeys.size() + edKeys.size() + rsaKeys.size()) + " key(s) of a matching type)");
     }
 
     private static boolean needsCurve(List<PublicKey> keys, String curve) {

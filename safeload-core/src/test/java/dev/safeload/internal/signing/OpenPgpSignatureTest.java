@@ -299,6 +299,21 @@ class OpenPgpSignatureTest {
                 "no OpenPGP certificate is trusted");
     }
 
+    @Test
+    void contentIsReadOnceAndStreamed() throws Exception {
+        int size = 4 * 1024 * 1024 + 3;
+        byte[] big = new byte[size];
+        new Random(5).nextBytes(big);
+        Path file = Files.write(dir.resolve("big.bin"), big);
+        byte[] signature = sign(rsa, file, false);
+        RawSignatureTest.CountingStream counting = new RawSignatureTest.CountingStream(new ByteArrayInputStream(big));
+        SignatureOutcome outcome = new DetachedSignatureVerifier(trust(rsa)).verify(signature, "big.sig", counting,
+                () -> Tools.sha256(big), "model.bin");
+        assertValid(outcome, rsa);
+        assertThat(counting.count.get()).isEqualTo(size);
+        assertThat(counting.largestRead).isLessThanOrEqualTo(64 * 1024);
+    }
+
     // ---------------------------------------------------------------- several signatures in one file
 
     @Test

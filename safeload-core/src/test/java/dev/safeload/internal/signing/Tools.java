@@ -26,7 +26,9 @@ final class Tools {
     static void assumeTool(String tool) {
         boolean present;
         try {
-            Process p = new ProcessBuilder(tool, "--version").redirectErrorStream(true).start();
+            // openssl takes "version", gpg "--version".
+            String flag = tool.equals("openssl") ? "version" : "--version";
+            Process p = new ProcessBuilder(tool, flag).redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();
             present = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (IOException e) {
