@@ -156,8 +156,8 @@ public final class DetachedSignatureVerifier {
 
     /**
      * Tells whether bytes look like a detached signature of a kind this class reads, for reporting a signature
-     * file that is present while signature checking is off. This is a heuristic on the bytes only: armored or
-     * binary OpenPGP signatures, DER ECDSA signatures, and blobs (binary or base64) of the sizes of Ed25519
+     * file that is present while signature checking is off. This is a heuristic on the bytes only: armored
+     * ({@code BEGIN PGP SIGNATURE}) or binary OpenPGP signatures, DER ECDSA signatures, and blobs (binary or base64) of the sizes of Ed25519
      * and 2048/3072/4096-bit RSA signatures.
      *
      * @param bytes the candidate file's bytes; never {@code null}
@@ -169,7 +169,7 @@ public final class DetachedSignatureVerifier {
             return false;
         }
         try {
-            if (startsWithArmor(bytes, ARMOR_ANY)) {
+            if (startsWithArmor(bytes, ARMOR_SIGNATURE)) {
                 return true;
             }
             if (isFramedAsSignatures(bytes)) {
@@ -334,6 +334,10 @@ public final class DetachedSignatureVerifier {
             return Optional.of(String.format("has OpenPGP signature type 0x%02x; only binary-document signatures "
                     + "(type 0x00) are accepted", type));
         }
+        KeyIdentifier issuer = mostExpressive(signature);
+        if (issuer == null || issuer.isWildcard()) {
+            return Optional.of("names no issuer key, so it cannot be attributed to a trusted key");
+        }
         int hash = signature.getHashAlgorithm();
         if (hash == HashAlgorithmTags.SHA1 || hash == HashAlgorithmTags.MD5 || hash == HashAlgorithmTags.RIPEMD160
                 || hash == HashAlgorithmTags.MD2 || hash == HashAlgorithmTags.TIGER_192
@@ -349,19 +353,21 @@ public final class DetachedSignatureVerifier {
     }
 
     private static boolean issuedByTrusted(PGPSignature signature, List<OpenPGPCertificate> certificates) {
-        // The issuer ID only selects a certificate; the signature must then verify with that certificate's key,
-        // so a forged or colliding key ID cannot attribute a signature to a trusted key.
-        for (KeyIdentifier identifier : signature.getKeyIdentifiers()) {
-            if (identifier.isWildcard()) {
-                continue;
-            }
-            for (OpenPGPCertificate certificate : certificates) {
-                if (certificate.getKey(identifier) != null) {
-                    return true;
-                }
+        // The same identifier Bouncy Castle uses to pick the certificate (the issuer fingerprint when present). It
+        // only selects a certificate: the signature must still verify with that certificate's bound key, so a
+        // forged or colliding key ID cannot attribute a signature to a trusted key.
+        KeyIdentifier identifier = mostExpressive(signature);
+        for (OpenPGPCertificate certificate : certificates) {
+            if (certificate.getKey(identifier) != null) {
+                return true;
             }
         }
         return false;
+    }
+
+    private static KeyIdentifier mostExpressive(PGPSignature signature) {
+        return org.bouncycastle.openpgp.api.OpenPGPSignature.getMostExpressiveIdentifier(
+                signature.getKeyIdentifiers());
     }
 
     private static Optional<String> resultFailure(OpenPGPDocumentSignature result) {
@@ -387,8 +393,7 @@ public final class DetachedSignatureVerifier {
     }
 
     private static String issuerText(PGPSignature signature) {
-        KeyIdentifier best = org.bouncycastle.openpgp.api.OpenPGPSignature.getMostExpressiveIdentifier(
-                signature.getKeyIdentifiers());
+        KeyIdentifier best = mostExpressive(signature);
         if (best == null) {
             return "(no issuer)";
         }
@@ -572,9 +577,6 @@ public final class DetachedSignatureVerifier {
             }
         }
         byte[] sha256 = call.sha256();
-        if (sha256 == null || sha256.length != SHA256_BYTES) {
-            throw new IllegalStateException("sha256AfterEof did not return a 32-byte SHA-256 digest");
-        }
 
         byte[] digest384 = sha384 == null ? null : sha384.digest();
         byte[] digest512 = sha512 == null ? null : sha512.digest();
@@ -772,8 +774,20 @@ public final class DetachedSignatureVerifier {
         }
 
         byte[] sha256() {
-            byte[] digest = sha256AfterEof.get();
-            return digest == null ? null : digest.clone();
+            byte[] digest;
+            try {
+                digest = sha256AfterEof.get();
+            } catch (RuntimeException e) {
+                content.recordFailure(e); // the caller's failure, not the signature's
+                throw e;
+            }
+            if (digest == null || digest.length != SHA256_BYTES) {
+                IllegalStateException wrong = new IllegalStateException(
+                        "sha256AfterEof did not return a 32-byte SHA-256 digest");
+                content.recordFailure(wrong);
+                throw wrong;
+            }
+            return digest.clone();
         }
 
         Rejection invalidRejection(String what) {
@@ -845,6 +859,10 @@ public final class DetachedSignatureVerifier {
         @Override
         public void close() {
             // The caller owns the stream and drains it.
+        }
+
+        void recordFailure(RuntimeException e) {
+            runtimeFailure = e;
         }
 
         void rethrowFailure() {

@@ -346,6 +346,14 @@ class RawSignatureTest {
         };
         assertThatThrownBy(() -> new DetachedSignatureVerifier(trust(key[1])).verify(signature, "m.sig", rejecting,
                 () -> new byte[32], "model.bin")).isSameAs(callerRejection);
+        IllegalStateException digestFailure = new IllegalStateException("no digest for you");
+        assertThatThrownBy(() -> new DetachedSignatureVerifier(trust(key[1])).verify(signature, "m.sig",
+                new ByteArrayInputStream(content), () -> {
+                    throw digestFailure;
+                }, "model.bin")).isSameAs(digestFailure);
+        assertThatThrownBy(() -> new DetachedSignatureVerifier(trust(key[1])).verify(signature, "m.sig",
+                new ByteArrayInputStream(content), () -> new byte[20], "model.bin"))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("32-byte");
     }
 
     @Test
@@ -359,6 +367,8 @@ class RawSignatureTest {
         assertThat(DetachedSignatureVerifier.looksLikeSignature("-----BEGIN PGP SIGNATURE-----\n".getBytes()))
                 .isTrue();
         assertThat(DetachedSignatureVerifier.looksLikeSignature("{\"weights\": 1}".getBytes())).isFalse();
+        assertThat(DetachedSignatureVerifier.looksLikeSignature(
+                "-----BEGIN PGP PUBLIC KEY BLOCK-----\n".getBytes())).isFalse();
         assertThat(DetachedSignatureVerifier.looksLikeSignature(new byte[0])).isFalse();
         assertThat(DetachedSignatureVerifier.looksLikeSignature(new byte[1000])).isFalse();
     }
