@@ -63,7 +63,12 @@ import dev.safeload.api.SafeText;
  * binary OpenPGP signature (a run of signature packets), or otherwise a raw signature, binary or in base64
  * text as {@code openssl base64} writes it. Raw signatures are ECDSA in DER (P-256 with SHA-256, P-384 with
  * SHA-384, P-521 with SHA-512), RSA-PSS (SHA-256, MGF1-SHA-256, salt length 32 or the maximum, trailer
- * {@code 0xBC}), or Ed25519 over the file's 32-byte SHA-256 digest.
+ * {@code 0xBC}), or Ed25519 over the file's 32-byte SHA-256 digest (pure Ed25519 over a multi-gigabyte file
+ * would make the JDK buffer all of it).
+ *
+ * <p>Bytes count as binary OpenPGP only if they are a run of complete signature packets that Bouncy Castle
+ * parses; anything else is tried as a raw signature. A raw signature that happens to look like an OpenPGP packet
+ * is therefore misread only if it also parses as one, which random bytes practically never do.
  *
  * <h2>Guarantees</h2>
  * <ul>
@@ -157,8 +162,9 @@ public final class DetachedSignatureVerifier {
     /**
      * Tells whether bytes look like a detached signature of a kind this class reads, for reporting a signature
      * file that is present while signature checking is off. This is a heuristic on the bytes only: armored
-     * ({@code BEGIN PGP SIGNATURE}) or binary OpenPGP signatures, DER ECDSA signatures, and blobs (binary or base64) of the sizes of Ed25519
-     * and 2048/3072/4096-bit RSA signatures.
+     * ({@code BEGIN PGP SIGNATURE}) or binary OpenPGP signatures, DER ECDSA signatures, and blobs (binary or
+     * base64) of the sizes of Ed25519 and 2048/3072/4096-bit RSA signatures. It errs towards "yes" for short
+     * blobs of those sizes.
      *
      * @param bytes the candidate file's bytes; never {@code null}
      * @return whether they look like a signature

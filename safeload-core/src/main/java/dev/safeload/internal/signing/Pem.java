@@ -26,12 +26,15 @@ import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
 /**
  * Reads public keys and certificates from PEM text given as configuration, and refuses weak keys there.
@@ -84,7 +87,8 @@ public final class Pem {
             } else if (object instanceof X509CertificateHolder) {
                 throw new IllegalArgumentException("PEM block " + index
                         + " is a certificate; configure certificates as certificates, not as public keys");
-            } else if (object instanceof PEMKeyPair || object.getClass().getSimpleName().contains("Private")) {
+            } else if (object instanceof PEMKeyPair || object instanceof PEMEncryptedKeyPair
+                    || object instanceof PrivateKeyInfo || object instanceof PKCS8EncryptedPrivateKeyInfo) {
                 throw new IllegalArgumentException("PEM block " + index
                         + " is a private key; configure only the public key (openssl pkey -pubout)");
             } else {

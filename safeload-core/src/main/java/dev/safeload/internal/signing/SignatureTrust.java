@@ -3,6 +3,7 @@ package dev.safeload.internal.signing;
 import java.io.IOException;
 import java.security.PublicKey;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -15,6 +16,8 @@ import java.util.regex.Pattern;
 
 import org.bouncycastle.openpgp.api.OpenPGPCertificate;
 import org.bouncycastle.openpgp.api.bc.BcOpenPGPApi;
+
+import dev.safeload.api.SafeText;
 
 /**
  * The keys whose detached signatures {@link DetachedSignatureVerifier} accepts: raw public keys (checked as
@@ -114,7 +117,7 @@ public final class SignatureTrust {
             }
             if (!HEX.matcher(hex).matches()) {
                 throw new IllegalArgumentException("OpenPGP pin is not hexadecimal: "
-                        + dev.safeload.api.SafeText.escape(pin));
+                        + SafeText.escape(pin));
             }
             if (hex.length() == 16 || hex.length() == 8) {
                 throw new IllegalArgumentException("OpenPGP pin " + hex + " is a key ID; 64-bit and 32-bit key IDs "
@@ -151,7 +154,7 @@ public final class SignatureTrust {
 
     /** {@return the upper-case primary fingerprints of the trusted OpenPGP certificates} */
     Set<String> pgpFingerprints() {
-        return java.util.Collections.unmodifiableSet(certificates.keySet());
+        return Collections.unmodifiableSet(certificates.keySet());
     }
 
     /** {@return fresh copies of the trusted certificates' binary encodings} */

@@ -314,6 +314,32 @@ class OpenPgpSignatureTest {
         assertThat(counting.largestRead).isLessThanOrEqualTo(64 * 1024);
     }
 
+    @Test
+    void oneVerifierUsedFromManyThreads() throws Exception {
+        DetachedSignatureVerifier verifier = new DetachedSignatureVerifier(trust(ed, rsa));
+        byte[] good = sign(ed, model, false);
+        byte[] stranger = sign(withSubkey, model, false);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<SignatureOutcome>> futures = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                byte[] signature = i % 2 == 0 ? good : stranger;
+                futures.add(pool.submit(() -> verifier.verify(signature, "m.sig", new ByteArrayInputStream(content),
+                        () -> Tools.sha256(content), "model.bin")));
+            }
+            for (int i = 0; i < futures.size(); i++) {
+                SignatureOutcome outcome = futures.get(i).get();
+                if (i % 2 == 0) {
+                    assertValid(outcome, ed);
+                } else {
+                    assertRefused(outcome, RejectionCode.UNTRUSTED_SIGNER, "not in the trust set");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     // ---------------------------------------------------------------- several signatures in one file
 
     @Test

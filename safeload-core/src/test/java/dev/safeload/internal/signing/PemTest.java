@@ -125,6 +125,12 @@ class PemTest {
         assertThatThrownBy(() -> Pem.publicKeys(secret)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("private key")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("MC4CAQ"));
+        byte[] encrypted = openssl("pkey", "-in", ed.toString(), "-aes256", "-passout", "pass:secret");
+        byte[] traditionalEc = openssl("ecparam", "-name", "prime256v1", "-genkey");
+        for (byte[] pem : List.of(encrypted, traditionalEc)) {
+            assertThatThrownBy(() -> Pem.publicKeys(pem)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("private key");
+        }
     }
 
     @Test

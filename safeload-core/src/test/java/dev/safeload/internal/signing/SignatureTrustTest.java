@@ -85,8 +85,8 @@ class SignatureTrustTest {
 
     @Test
     void subkeyFingerprintAsPin_refused() {
-        String subkey = HexFormat.of().withUpperCase().formatHex(
-                alice.getKeys().stream().filter(k -> !k.isPrimaryKey()).findFirst().orElseThrow().getPGPPublicKey().getFingerprint());
+        String subkey = HexFormat.of().withUpperCase().formatHex(alice.getKeys().stream()
+                .filter(k -> !k.isPrimaryKey()).findFirst().orElseThrow().getPGPPublicKey().getFingerprint());
         assertThatThrownBy(() -> SignatureTrust.of(List.of(), List.of(keyring), Set.of(subkey)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("primary key");
     }
