@@ -281,6 +281,46 @@ class OpenPgpSignatureTest {
     }
 
     @Test
+    void forgedUnhashedKeyIdOfTrustedKey_untrustedSigner() {
+        // gpg puts the issuer fingerprint in the hashed area and the 64-bit issuer key ID in the unhashed area,
+        // where anyone can change it. Pointing the key ID at a trusted key must not attribute the signature.
+        byte[] signature = sign(rsa, model, false);
+        byte[] rsaKeyId = HexFormat.of().parseHex(rsa.substring(24));
+        byte[] edKeyId = HexFormat.of().parseHex(ed.substring(24));
+        int last = -1;
+        for (int i = 0; i + 8 <= signature.length; i++) {
+            if (Arrays.equals(signature, i, i + 8, rsaKeyId, 0, 8)) {
+                last = i;
+            }
+        }
+        assertThat(last).isPositive();
+        System.arraycopy(edKeyId, 0, signature, last, 8);
+        assertRefused(Tools.verify(trust(ed), signature, content), RejectionCode.UNTRUSTED_SIGNER, rsa);
+    }
+
+    @Test
+    void signatureNamingNoIssuer_invalid() {
+        // Turn the issuer fingerprint (subpacket 33) and issuer key ID (subpacket 16) into private subpacket types.
+        byte[] signature = sign(ed, model, false);
+        byte[] fingerprint = HexFormat.of().parseHex(ed);
+        byte[] keyId = HexFormat.of().parseHex(ed.substring(24));
+        int renamed = 0;
+        for (int i = 2; i + 20 <= signature.length; i++) {
+            if (signature[i] == 33 && signature[i + 1] == 4 && Arrays.equals(signature, i + 2, i + 22, fingerprint, 0,
+                    20)) {
+                signature[i] = 101;
+                renamed++;
+            } else if (signature[i] == 16 && signature[i - 1] == 9
+                    && Arrays.equals(signature, i + 1, i + 9, keyId, 0, 8)) {
+                signature[i] = 101;
+                renamed++;
+            }
+        }
+        assertThat(renamed).isEqualTo(2);
+        assertRefused(Tools.verify(trust(ed), signature, content), RejectionCode.SIGNATURE_INVALID, "no issuer");
+    }
+
+    @Test
     void pinExcludesOtherCertificateInTheSameKeyring() {
         byte[] keyring = export(true, ed, rsa);
         SignatureTrust pinned = SignatureTrust.of(List.of(), List.of(keyring), Set.of(ed));
