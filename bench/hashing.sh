@@ -52,11 +52,24 @@ java -Xmx64m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp safeload-bench/ta
 java -Xmx64m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp safeload-bench/target/benchmarks.jar \
   dev.safeload.bench.HashMain dir "$DIR/shards" --runs "$RUNS" | tee "$DIR/dir.out"
 
+echo
+echo "whole process, median of $RUNS: java -Xmx64m -jar safeload.jar verify --sha256 HEX (JVM start included):"
+mvn -B -q -DskipTests -pl safeload-cli -am package
+hex=$(openssl dgst -sha256 -r "$DIR/one_GiB.safetensors" | cut -d' ' -f1)
+for _ in $(seq "$RUNS"); do
+  s=$(date +%s%N)
+  java -Xmx64m -jar safeload-cli/target/safeload.jar verify --sha256 "$hex" "$DIR/one_GiB.safetensors" > /dev/null 2>&1
+  e=$(date +%s%N); echo $(( (e - s) / 1000000 ))
+done | median > "$DIR/cli_ms"
+echo "  $(cat "$DIR/cli_ms") ms"
+
 openssl_ms=$(cat "$DIR/openssl_ms")
 safeload_ms=$(sed -n 's/^RESULT file_ms .*safeload=\([0-9.]*\).*/\1/p' "$DIR/file.out")
 speedup=$(sed -n 's/^RESULT dir_ms .*speedup=\([0-9.]*\).*/\1/p' "$DIR/dir.out")
 echo
 printf "ratio: safeload hashing speed / openssl dgst -sha256 = %s / %s ms = %.2f (target >= 0.9)\n" \
   "$openssl_ms" "$safeload_ms" "$(echo "$openssl_ms / $safeload_ms" | bc -l)"
+printf "ratio, whole processes: openssl / safeload CLI = %s / %s ms = %.2f\n" "$openssl_ms" "$(cat "$DIR/cli_ms")" \
+  "$(echo "$openssl_ms / $(cat "$DIR/cli_ms")" | bc -l)"
 printf "ratio: 4 shards in parallel vs one after the other = %sx (target >= 1.7)\n" "$speedup"
 noise_report

@@ -6,9 +6,8 @@ import dev.safeload.internal.integrity.Digests;
 import dev.safeload.internal.integrity.HashAlgorithm;
 import dev.safeload.internal.integrity.IgnoreRules;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileSystems;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -51,13 +50,14 @@ final class PrivateCopy {
      * the file it leads to if symlinks are allowed; otherwise it (like a device or FIFO) is refused with
      * {@link RefusedEntries}, because the copy could not show it to the verification.
      */
-    static PrivateCopy of(Path source, List<String> ignorePaths, boolean allowSymlinks, long maxEntries) {
+    static PrivateCopy of(Path source, Path parent, List<String> ignorePaths, boolean allowSymlinks,
+                          long maxEntries) {
         Path folder = null;
         try {
             folder = POSIX
-                    ? Files.createTempDirectory("safeload-verified-",
+                    ? Files.createTempDirectory(parent, "safeload-verified-",
                             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")))
-                    : Files.createTempDirectory("safeload-verified-");
+                    : Files.createTempDirectory(parent, "safeload-verified-");
             Map<String, Map<HashAlgorithm, byte[]>> digests = new TreeMap<>();
             if (Files.isDirectory(source)) {
                 Path target = folder.resolve("model");
@@ -105,8 +105,8 @@ final class PrivateCopy {
     }
 
     private static Map<HashAlgorithm, byte[]> copyFile(Path from, Path to) throws IOException {
-        try (InputStream in = Files.newInputStream(from);
-             OutputStream out = Files.newOutputStream(to, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+        try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(to, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                      LinkOption.NOFOLLOW_LINKS)) {
             return Digests.copy(in, out, EnumSet.of(HashAlgorithm.SHA256));
         }

@@ -115,6 +115,7 @@ public final class SafeModelLoader {
     private final TorchScriptOpPolicy operatorPolicy;
     private final IntegrityCheck integrity;
     private final int hashingThreads;
+    private final Path copyDirectory;
 
     private SafeModelLoader(Builder builder, List<String[]> userGlobals, Path modelRoot,
                             TorchScriptOpPolicy operatorPolicy, IntegrityPolicy integrityPolicy) {
@@ -126,6 +127,7 @@ public final class SafeModelLoader {
         this.verifyCrc = builder.verifyCrc;
         this.integrity = new IntegrityCheck(integrityPolicy, limits);
         this.hashingThreads = builder.hashingThreads;
+        this.copyDirectory = builder.copyDirectory;
         List<Verifier> source = new ArrayList<>();
         List<Verifier> metadata = new ArrayList<>();
         metadata.add(new TensorConsistencyVerifier());
@@ -216,7 +218,8 @@ public final class SafeModelLoader {
         long start = System.nanoTime();
         PrivateCopy copy;
         try {
-            copy = PrivateCopy.of(path, leaveOut, integrity.policy().allowSymlinks(), limits.maxDirectoryFiles());
+            copy = PrivateCopy.of(path, copyDirectory, leaveOut, integrity.policy().allowSymlinks(),
+                    limits.maxDirectoryFiles());
         } catch (PrivateCopy.RefusedEntries refused) {
             VerificationResult result = rejected(refused.rejections, path.toString(), 0, ModelFormat.DIRECTORY,
                     List.of("private-copy"), List.of(), start, Provenance.none());
@@ -740,6 +743,7 @@ public final class SafeModelLoader {
         private boolean insecureAllowUnsigned;
         private boolean allowSymlinks;
         private int hashingThreads = Runtime.getRuntime().availableProcessors();
+        private Path copyDirectory = Path.of(System.getProperty("java.io.tmpdir"));
 
         private Builder() {
         }
@@ -895,6 +899,19 @@ public final class SafeModelLoader {
         }
 
         /**
+         * Where {@link SafeModelLoader#openVerified(Path)} makes its private copies (default: {@code java.io.tmpdir}).
+         * It must be writable by this process only, or at least not by whoever supplies models; a RAM-backed file
+         * system ({@code /dev/shm}) makes the copy cheaper.
+         *
+         * @param directory an existing directory
+         * @return this builder
+         */
+        public Builder copyDirectory(Path directory) {
+            this.copyDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /**
          * How many threads hash and vet the files of a model directory (default: the available processors).
          *
          * @param threads at least 1
@@ -1017,6 +1034,9 @@ public final class SafeModelLoader {
         }
 
         private IntegrityPolicy integrityPolicy() {
+            if (!Files.isDirectory(copyDirectory) || !Files.isWritable(copyDirectory)) {
+                throw new IllegalStateException("copy directory " + copyDirectory + " is not a writable directory");
+            }
             if (hashingThreads < 1) {
                 throw new IllegalArgumentException("hashingThreads must be at least 1, got " + hashingThreads);
             }

@@ -309,6 +309,20 @@ class IntegrityTest {
     }
 
     @Test
+    void copiesGoWhereConfigured() throws Exception {
+        Path model = copy("mlp_state_dict.pt", "mlp.pt");
+        Path copies = Files.createDirectories(dir.resolve("copies"));
+        try (VerifiedModel verified = SafeModelLoader.builder().copyDirectory(copies).build().openVerified(model)) {
+            assertThat(verified.path()).startsWith(copies);
+        }
+        try (Stream<Path> left = Files.list(copies)) {
+            assertThat(left).isEmpty();
+        }
+        assertThatThrownBy(() -> SafeModelLoader.builder().copyDirectory(dir.resolve("absent")).build())
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void aRejectedHandleHasNoContent() throws Exception {
         Path model = copy("mlp_state_dict.pt", "mlp.pt");
         try (VerifiedModel verified = SafeModelLoader.builder().pinDigest("00".repeat(32)).build().openVerified(model)) {

@@ -1,6 +1,7 @@
 package dev.safeload.bench;
 
 import dev.safeload.SafeModelLoader;
+import dev.safeload.VerifiedModel;
 import dev.safeload.api.VerificationResult;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -9,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
@@ -50,11 +50,33 @@ public final class HashMain {
         SafeModelLoader loader = SafeModelLoader.builder().pinDigest(hex).verifyCrc(false).build();
         double jdk = median(runs, () -> jdkSha256(file));
         double safeload = median(runs, () -> requireVerified(loader.verify(file)));
+        double handle = median(runs, () -> {
+            try (VerifiedModel model = loader.openVerified(file)) {
+                return requireVerified(model.result());
+            }
+        });
+        Path shm = Path.of("/dev/shm");
+        double handleShm = -1;
+        if (Files.isDirectory(shm) && Files.isWritable(shm)) {
+            SafeModelLoader inMemory = SafeModelLoader.builder().pinDigest(hex).verifyCrc(false).copyDirectory(shm)
+                    .build();
+            handleShm = median(runs, () -> {
+                try (VerifiedModel model = inMemory.openVerified(file)) {
+                    return requireVerified(model.result());
+                }
+            });
+        }
         System.out.printf("file %s bytes=%d%n", file.getFileName(), size);
         System.out.printf("  jdk MessageDigest SHA-256 loop : %8.1f ms  %7.1f MiB/s%n", jdk, mibPerSecond(size, jdk));
         System.out.printf("  safeload verify + sha256 pin   : %8.1f ms  %7.1f MiB/s%n", safeload,
                 mibPerSecond(size, safeload));
-        System.out.printf("RESULT file_ms jdk=%.1f safeload=%.1f%n", jdk, safeload);
+        System.out.printf("  openVerified, copy in tmpdir    : %8.1f ms  %7.1f MiB/s  (%.2fx verify)%n", handle,
+                mibPerSecond(size, handle), handle / safeload);
+        if (handleShm > 0) {
+            System.out.printf("  openVerified, copy in /dev/shm  : %8.1f ms  %7.1f MiB/s  (%.2fx verify)%n", handleShm,
+                    mibPerSecond(size, handleShm), handleShm / safeload);
+        }
+        System.out.printf("RESULT file_ms jdk=%.1f safeload=%.1f handle=%.1f%n", jdk, safeload, handle);
     }
 
     private static void directory(Path dir, int runs) throws Exception {
@@ -130,9 +152,5 @@ public final class HashMain {
 
     private static double mibPerSecond(long bytes, double millis) {
         return bytes / (1024.0 * 1024.0) / (millis / 1000.0);
-    }
-
-    static String describe(double[] values) {
-        return Arrays.toString(values);
     }
 }

@@ -2,7 +2,6 @@ package dev.safeload.internal.integrity;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -54,19 +53,24 @@ public final class Digests {
     }
 
     /**
-     * Copies {@code in} to {@code out} and hashes what was copied, in one read: the copy and its digests
-     * describe exactly the same bytes even if the source changes meanwhile.
+     * Copies one open file to another and hashes what was copied, in one read through one direct buffer: the copy
+     * and its digests describe exactly the same bytes even if the source changes meanwhile.
      */
-    public static Map<HashAlgorithm, byte[]> copy(InputStream in, OutputStream out, Set<HashAlgorithm> algorithms)
+    public static Map<HashAlgorithm, byte[]> copy(FileChannel in, FileChannel out, Set<HashAlgorithm> algorithms)
             throws IOException {
         Map<HashAlgorithm, MessageDigest> digests = start(algorithms);
-        byte[] buffer = new byte[BUFFER_BYTES];
-        int n;
-        while ((n = in.read(buffer)) >= 0) {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
+        while (in.read(buffer) >= 0) {
+            buffer.flip();
             for (MessageDigest digest : digests.values()) {
-                digest.update(buffer, 0, n);
+                buffer.mark();
+                digest.update(buffer);
+                buffer.reset();
             }
-            out.write(buffer, 0, n);
+            while (buffer.hasRemaining()) {
+                out.write(buffer);
+            }
+            buffer.clear();
         }
         return finish(digests);
     }

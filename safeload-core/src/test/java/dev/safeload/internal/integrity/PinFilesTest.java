@@ -151,9 +151,13 @@ class PinFilesTest {
             assertThat(in.readNBytes(1000)).isEqualTo(java.util.Arrays.copyOf(content, 1000));
             assertThat(in.drainAndFinish().get(HashAlgorithm.SHA256)).isEqualTo(d.get(HashAlgorithm.SHA256));
         }
-        java.io.ByteArrayOutputStream copy = new java.io.ByteArrayOutputStream();
-        assertThat(Digests.copy(new java.io.ByteArrayInputStream(content), copy, Set.of(HashAlgorithm.SHA256))
-                .get(HashAlgorithm.SHA256)).isEqualTo(d.get(HashAlgorithm.SHA256));
-        assertThat(copy.toByteArray()).isEqualTo(content);
+        Path copy = dir.resolve("copy");
+        try (var in = java.nio.channels.FileChannel.open(file);
+             var out = java.nio.channels.FileChannel.open(copy, java.nio.file.StandardOpenOption.CREATE_NEW,
+                     java.nio.file.StandardOpenOption.WRITE)) {
+            assertThat(Digests.copy(in, out, Set.of(HashAlgorithm.SHA256)).get(HashAlgorithm.SHA256))
+                    .isEqualTo(d.get(HashAlgorithm.SHA256));
+        }
+        assertThat(Files.readAllBytes(copy)).isEqualTo(content);
     }
 }
