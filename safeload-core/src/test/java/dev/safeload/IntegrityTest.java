@@ -242,6 +242,23 @@ class IntegrityTest {
     }
 
     @Test
+    void specialFilesInADirectoryAreRefused() throws Exception {
+        Path model = snapshot();
+        Process mkfifo;
+        try {
+            mkfifo = new ProcessBuilder("mkfifo", model.resolve("pipe").toString()).start();
+        } catch (IOException e) {
+            assumeTrue(false, "mkfifo is not installed; the FIFO case needs it");
+            return;
+        }
+        assertThat(mkfifo.waitFor()).isZero();
+        // Reading a FIFO would block the verification forever; it must be refused without being opened.
+        VerificationResult result = SafeModelLoader.withDefaults().verify(model);
+        assertThat(codes(result)).containsExactly(RejectionCode.PATH_TRAVERSAL);
+        assertThat(result.rejections().get(0).message()).contains("not a regular file");
+    }
+
+    @Test
     void directoryPinsCoverEveryFileAndEveryPinnedFileMustExist() throws Exception {
         Path model = snapshot();
         Path sums = dir.resolve("SHA256SUMS");

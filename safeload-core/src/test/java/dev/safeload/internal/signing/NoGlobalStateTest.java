@@ -52,4 +52,17 @@ class NoGlobalStateTest {
         assertThat(Security.getProvider("BC")).isNull();
         assertThat(MessageDigest.getInstance("SHA-256").getProvider().getName()).isEqualTo("SUN");
     }
+
+    /**
+     * CVE-2026-71887 (a signing subkey without the primary key's back-signature accepted by the high-level
+     * OpenPGP API) and CVE-2026-71886 are fixed in Bouncy Castle 1.86: the classpath must not carry an older one.
+     */
+    @Test
+    void bouncyCastleIsAtLeast186() {
+        String version = new org.bouncycastle.jce.provider.BouncyCastleProvider().getVersionStr();
+        String[] parts = version.split("\\.");
+        int major = Integer.parseInt(parts[0]);
+        int minor = Integer.parseInt(parts[1].replaceAll("[^0-9].*", ""));
+        assertThat(major * 1000 + minor).as("Bouncy Castle %s", version).isGreaterThanOrEqualTo(1086);
+    }
 }
