@@ -14,22 +14,17 @@ import dev.safeload.api.tree.StrNode;
 import dev.safeload.internal.Reject;
 import dev.safeload.internal.TreeWalk;
 import dev.safeload.internal.integrity.IntegrityCheck;
+import dev.safeload.internal.integrity.PerFile;
 import dev.safeload.internal.integrity.ShardIndex;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * The second half of verifying a model directory, after its integrity checks passed: vets every file whose
@@ -106,47 +101,8 @@ final class DirectoryVetting {
     }
 
     private Map<String, SafeModelLoader.FileVet> vetAll() throws IOException {
-        Map<String, SafeModelLoader.FileVet> vets = new TreeMap<>();
-        int workers = Math.max(1, Math.min(loader.hashingThreads(), checked.files().size()));
-        if (workers == 1) {
-            for (Map.Entry<String, Path> file : checked.files().entrySet()) {
-                vets.put(file.getKey(), loader.vetFile(file.getValue(), file.getKey()));
-            }
-            return vets;
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(workers, runnable -> {
-            Thread thread = new Thread(runnable, "safeload-vet");
-            thread.setDaemon(true);
-            return thread;
-        });
-        try {
-            Map<String, Future<SafeModelLoader.FileVet>> pending = new LinkedHashMap<>();
-            checked.files().forEach((file, path) -> pending.put(file, pool.submit(() -> loader.vetFile(path, file))));
-            for (Map.Entry<String, Future<SafeModelLoader.FileVet>> result : pending.entrySet()) {
-                vets.put(result.getKey(), result.getValue().get());
-            }
-            return vets;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while vetting " + SafeText.escape(name), e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof UncheckedIOException io) {
-                throw io;
-            }
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new IOException(cause);
-        } finally {
-            pool.shutdownNow();
-        }
+        return PerFile.run(checked.files(), loader.hashingThreads(), "safeload-vet",
+                (file, path) -> loader.vetFile(path, file));
     }
 
     /**

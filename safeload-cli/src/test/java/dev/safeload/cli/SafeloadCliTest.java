@@ -2,51 +2,14 @@ package dev.safeload.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
 
 /** The CLI's exit codes and its JSON document (docs/json-schema.md). */
-class SafeloadCliTest {
-
-    private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    private PrintStream originalOut;
-    private PrintStream originalErr;
-
-    @TempDir
-    Path temp;
-
-    @BeforeEach
-    void capture() {
-        originalOut = System.out;
-        originalErr = System.err;
-        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(originalOut);
-        System.setErr(originalErr);
-    }
-
-    private static Path repo() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("fixtures/benign"))) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("no fixtures/");
-    }
+class SafeloadCliTest extends CliHarness {
 
     private static Path benign(String name) {
         return repo().resolve("fixtures/benign").resolve(name);
@@ -54,10 +17,6 @@ class SafeloadCliTest {
 
     private static Path hostile(String name) {
         return repo().resolve("fixtures/hostile").resolve(name);
-    }
-
-    private JsonNode json() {
-        return new ObjectMapper().readTree(stdout.toString(StandardCharsets.UTF_8));
     }
 
     @Test

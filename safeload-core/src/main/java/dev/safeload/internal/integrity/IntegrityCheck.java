@@ -32,11 +32,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Predicate;
 
 /**
@@ -483,42 +478,7 @@ public final class IntegrityCheck {
                 files.put(name, path);
             }
         });
-        int workers = Math.max(1, Math.min(threads, files.size()));
-        if (workers == 1) {
-            for (Map.Entry<String, Path> file : files.entrySet()) {
-                out.put(file.getKey(), Digests.of(file.getValue(), algorithms));
-            }
-            return out;
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(workers, runnable -> {
-            Thread thread = new Thread(runnable, "safeload-hash");
-            thread.setDaemon(true);
-            return thread;
-        });
-        try {
-            Map<String, Future<Map<HashAlgorithm, byte[]>>> pending = new LinkedHashMap<>();
-            // Largest first, so one big shard does not start last and leave the other cores idle.
-            List<Map.Entry<String, Path>> bySize = new ArrayList<>(files.entrySet());
-            Map<String, Long> sizes = new TreeMap<>();
-            for (Map.Entry<String, Path> file : bySize) {
-                sizes.put(file.getKey(), Files.size(file.getValue()));
-            }
-            bySize.sort((a, b) -> Long.compare(sizes.get(b.getKey()), sizes.get(a.getKey())));
-            for (Map.Entry<String, Path> file : bySize) {
-                Callable<Map<HashAlgorithm, byte[]>> task = () -> Digests.of(file.getValue(), algorithms);
-                pending.put(file.getKey(), pool.submit(task));
-            }
-            for (Map.Entry<String, Future<Map<HashAlgorithm, byte[]>>> result : pending.entrySet()) {
-                out.put(result.getKey(), result.getValue().get());
-            }
-            return out;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while hashing", e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-        } finally {
-            pool.shutdownNow();
-        }
+        out.putAll(PerFile.run(files, threads, "safeload-hash", (name, path) -> Digests.of(path, algorithms)));
+        return out;
     }
 }

@@ -4,6 +4,7 @@ import dev.safeload.api.Location;
 import dev.safeload.api.RejectionCode;
 import dev.safeload.api.SafeText;
 import dev.safeload.internal.Reject;
+import dev.safeload.internal.io.StrictJsonFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import tools.jackson.core.JacksonException;
@@ -11,11 +12,7 @@ import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.StreamReadConstraints;
-import tools.jackson.core.StreamReadFeature;
-import tools.jackson.core.TokenStreamFactory;
 import tools.jackson.core.json.JsonFactory;
-import tools.jackson.core.json.JsonFactoryBuilder;
-import tools.jackson.core.json.JsonReadFeature;
 
 /**
  * A sharded checkpoint's index ({@code model.safetensors.index.json}, {@code pytorch_model.bin.index.json}):
@@ -85,18 +82,8 @@ public record ShardIndex(Map<String, String> weightMap, long totalSize) {
     }
 
     private static JsonFactory factory() {
-        JsonFactoryBuilder builder = JsonFactory.builder()
-                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64)
-                        .maxStringLength(1 << 20).maxNameLength(1 << 16).maxNumberLength(64).build())
-                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
-                .disable(TokenStreamFactory.Feature.CHARSET_DETECTION)
-                .disable(TokenStreamFactory.Feature.INTERN_PROPERTY_NAMES)
-                .enable(TokenStreamFactory.Feature.FAIL_ON_SYMBOL_HASH_OVERFLOW);
-        for (JsonReadFeature leniency : JsonReadFeature.values()) {
-            builder.disable(leniency);
-        }
-        return builder.build();
+        return StrictJsonFactory.create(StreamReadConstraints.builder().maxNestingDepth(64)
+                .maxStringLength(1 << 20).maxNameLength(1 << 16).maxNumberLength(64).build());
     }
 
     private static Reject malformed(String name, String why, Location location) {

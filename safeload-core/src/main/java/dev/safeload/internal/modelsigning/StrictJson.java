@@ -3,6 +3,7 @@ package dev.safeload.internal.modelsigning;
 import dev.safeload.api.RejectionCode;
 import dev.safeload.api.SafeText;
 import dev.safeload.internal.Reject;
+import dev.safeload.internal.io.StrictJsonFactory;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -19,11 +20,7 @@ import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.StreamReadConstraints;
-import tools.jackson.core.StreamReadFeature;
-import tools.jackson.core.TokenStreamFactory;
 import tools.jackson.core.json.JsonFactory;
-import tools.jackson.core.json.JsonFactoryBuilder;
-import tools.jackson.core.json.JsonReadFeature;
 
 /**
  * A strict, bounded JSON reader for model-signing bundles and the statements inside them. It builds a small
@@ -71,24 +68,14 @@ final class StrictJson {
     }
 
     private static JsonFactory factory() {
-        JsonFactoryBuilder builder = JsonFactory.builder()
-                .streamReadConstraints(StreamReadConstraints.builder()
-                        .maxDocumentLength(MAX_DOCUMENT_BYTES)
-                        .maxNestingDepth(MAX_DEPTH)
-                        .maxTokenCount(MAX_TOKENS)
-                        .maxNumberLength(MAX_NUMBER_CHARS)
-                        .maxStringLength(MAX_DOCUMENT_BYTES)
-                        .maxNameLength(MAX_DOCUMENT_BYTES)
-                        .build())
-                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
-                .disable(TokenStreamFactory.Feature.CHARSET_DETECTION)
-                .disable(TokenStreamFactory.Feature.INTERN_PROPERTY_NAMES)
-                .enable(TokenStreamFactory.Feature.FAIL_ON_SYMBOL_HASH_OVERFLOW);
-        for (JsonReadFeature leniency : JsonReadFeature.values()) {
-            builder.disable(leniency);
-        }
-        return builder.build();
+        return StrictJsonFactory.create(StreamReadConstraints.builder()
+                .maxDocumentLength(MAX_DOCUMENT_BYTES)
+                .maxNestingDepth(MAX_DEPTH)
+                .maxTokenCount(MAX_TOKENS)
+                .maxNumberLength(MAX_NUMBER_CHARS)
+                .maxStringLength(MAX_DOCUMENT_BYTES)
+                .maxNameLength(MAX_DOCUMENT_BYTES)
+                .build());
     }
 
     /**

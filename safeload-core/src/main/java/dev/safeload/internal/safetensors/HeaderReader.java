@@ -7,6 +7,7 @@ import dev.safeload.api.SafeText;
 import dev.safeload.api.VerificationLimits;
 import dev.safeload.api.tree.DType;
 import dev.safeload.internal.Reject;
+import dev.safeload.internal.io.StrictJsonFactory;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -17,13 +18,9 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
-import tools.jackson.core.StreamReadFeature;
-import tools.jackson.core.TokenStreamFactory;
 import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.core.json.JsonFactory;
-import tools.jackson.core.json.JsonFactoryBuilder;
-import tools.jackson.core.json.JsonReadFeature;
 
 /**
  * Reads the header's JSON with Jackson's streaming parser against the format's grammar, and nothing more:
@@ -109,19 +106,7 @@ final class HeaderReader {
     }
 
     private static JsonFactory factory(VerificationLimits limits, long jsonBytes) {
-        JsonFactoryBuilder builder = JsonFactory.builder()
-                .streamReadConstraints(new HeaderConstraints(limits, jsonBytes))
-                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
-                // UTF-8 only: no guessing UTF-16 or UTF-32 from NUL bytes, no skipping a byte order mark.
-                .disable(TokenStreamFactory.Feature.CHARSET_DETECTION)
-                // Hostile names stay out of the JVM's string table; a flood of colliding names fails the parse.
-                .disable(TokenStreamFactory.Feature.INTERN_PROPERTY_NAMES)
-                .enable(TokenStreamFactory.Feature.FAIL_ON_SYMBOL_HASH_OVERFLOW);
-        for (JsonReadFeature leniency : JsonReadFeature.values()) {
-            builder.disable(leniency);
-        }
-        return builder.build();
+        return StrictJsonFactory.create(new HeaderConstraints(limits, jsonBytes));
     }
 
     private Header header() {
