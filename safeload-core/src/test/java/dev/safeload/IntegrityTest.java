@@ -150,6 +150,22 @@ class IntegrityTest {
                 .isInstanceOf(IllegalStateException.class);
     }
 
+    @Test
+    void anEmptyTrustSetRefusesToBuild() throws Exception {
+        Path emptyKeyring = Files.writeString(dir.resolve("empty.asc"), "");
+        assertThatThrownBy(() -> SafeModelLoader.builder().trustOpenPgpKeyring(emptyKeyring).build())
+                .isInstanceOf(IllegalArgumentException.class);
+        Path noKey = Files.writeString(dir.resolve("nothing.pem"), "no PEM block here\n");
+        assertThatThrownBy(() -> SafeModelLoader.builder().trustPublicKey(noKey).build())
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SafeModelLoader.builder().trustAnchor(noKey).build())
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SafeModelLoader.builder().trustOpenPgpFingerprint("ABCDEF0123456789").build())
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> SafeModelLoader.builder().allowSignerIdentity("CN=x").build())
+                .isInstanceOf(IllegalStateException.class);
+    }
+
     // ---- model directories -----------------------------------------------------------------------------------
 
     private Path snapshot() throws IOException {
