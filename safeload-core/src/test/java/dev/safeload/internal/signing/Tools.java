@@ -37,7 +37,11 @@ final class Tools {
             Thread.currentThread().interrupt();
             present = false;
         }
-        assumeTrue(present, tool + " is not installed on this machine; these tests need it on the PATH");
+        String why = tool + " is not installed on this machine; these tests need it on the PATH";
+        if (!present && System.getenv("CI") != null) {
+            throw new AssertionError(why + " (CI must install it: .ci/run)");
+        }
+        assumeTrue(present, why);
     }
 
     /** Runs a command, failing the test with its stderr if it exits non-zero; returns stdout. */
