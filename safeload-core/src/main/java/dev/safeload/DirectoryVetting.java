@@ -77,12 +77,16 @@ final class DirectoryVetting {
             }
         }
         if (!integrityOnly.isEmpty()) {
-            notes.add("integrity-checked only (no model format): " + SafeText.escape(String.join(", ", integrityOnly)));
+            boolean covered = !checked.provenance().digests().isEmpty()
+                    && checked.provenance().digests().stream().allMatch(d -> d.pinned());
+            notes.add((covered ? "integrity-checked only (no model format): "
+                    : "not vetted (no model format) and not integrity-checked (no pins or signature configured): ")
+                    + SafeText.escape(String.join(", ", integrityOnly)));
         }
         checkIndexes(vets, rejections);
         if (keys.isEmpty()) {
             notes.add("the directory holds no model file (no torch.save, TorchScript, pickle or safetensors"
-                    + " content); its files were only integrity-checked");
+                    + " content)");
         }
         if (!rejections.isEmpty()) {
             return SafeModelLoader.rejected(rejections, name, size, ModelFormat.DIRECTORY, ran, notes, start,

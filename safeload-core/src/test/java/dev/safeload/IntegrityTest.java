@@ -204,7 +204,7 @@ class IntegrityTest {
                 + loader.verify(model.resolve("model-00002-of-00002.safetensors")).orThrow().summary().tensors();
         assertThat(metadata.summary().tensors()).isEqualTo(shardTensors);
         assertThat(metadata.tensors().get(0).path().get(0).toString()).contains("model-0000");
-        assertThat(result.report().notes()).anySatisfy(n -> assertThat(n).contains("integrity-checked only")
+        assertThat(result.report().notes()).anySatisfy(n -> assertThat(n).contains("not integrity-checked")
                 .contains("config.json"));
     }
 
@@ -293,6 +293,8 @@ class IntegrityTest {
         VerificationResult ok = loader.verify(model);
         assertThat(ok.isVerified()).as("%s", ok.rejections()).isTrue();
         assertThat(ok.report().provenance().digests()).hasSize(3).allSatisfy(d -> assertThat(d.pinned()).isTrue());
+        assertThat(ok.report().notes()).anySatisfy(n -> assertThat(n).startsWith("integrity-checked only")
+                .contains("config.json"));
 
         Files.writeString(model.resolve("extra.txt"), "unpinned\n");
         assertThat(codes(loader.verify(model))).containsExactly(RejectionCode.HASH_MISSING);
