@@ -67,10 +67,25 @@ final class PrivateCopy {
                 if (!walk.rejections().isEmpty()) {
                     throw new RefusedEntries(walk.rejections());
                 }
+                List<dev.safeload.api.Rejection> altered = new java.util.ArrayList<>();
                 for (Map.Entry<String, Path> file : walk.files().entrySet()) {
                     Path to = target.resolve(file.getKey());
                     Files.createDirectories(to.getParent());
-                    digests.put(file.getKey(), copyFile(file.getValue(), to));
+                    Map<HashAlgorithm, byte[]> copied = copyFile(file.getValue(), to);
+                    digests.put(file.getKey(), copied);
+                    String blobName = walk.contentAddressed().get(file.getKey());
+                    String actual = java.util.HexFormat.of().formatHex(copied.get(HashAlgorithm.SHA256));
+                    if (blobName != null && !blobName.equals(actual)) {
+                        // The copy holds regular files, so the cache's names must be checked here, while copying.
+                        altered.add(dev.safeload.api.Rejection.of(dev.safeload.api.RejectionCode.HASH_MISMATCH,
+                                SafeText.escape(file.getKey()) + " links to the Hugging Face cache blob " + blobName
+                                        + ", but its content's sha256 is " + actual
+                                        + ": the cached file was altered after download",
+                                dev.safeload.api.Location.entry(SafeText.escape(file.getKey()))));
+                    }
+                }
+                if (!altered.isEmpty()) {
+                    throw new RefusedEntries(altered);
                 }
                 seal(target);
                 return new PrivateCopy(folder, target, true, digests);

@@ -279,6 +279,34 @@ class IntegrityTest {
     }
 
     @Test
+    void huggingFaceCacheBlobsMustMatchTheirNames() throws Exception {
+        // ~/.cache/huggingface/hub/models--org--name/{blobs/<sha256>, snapshots/<rev>/<file> -> ../../blobs/<sha256>}
+        Path repo = Files.createDirectories(dir.resolve("models--acme--demo"));
+        Path blobs = Files.createDirectories(repo.resolve("blobs"));
+        Path weights = Fixtures.repoRoot().resolve("fixtures/safetensors/benign/tiny_cnn_state_dict.safetensors");
+        Path blob = Files.copy(weights, blobs.resolve(sha256(weights)));
+        Path snapshot = Files.createDirectories(repo.resolve("snapshots/0123abcd"));
+        Files.createSymbolicLink(snapshot.resolve("model.safetensors"), Path.of("../../blobs").resolve(sha256(weights)));
+        Files.writeString(snapshot.resolve("config.json"), "{}\n");
+        SafeModelLoader loader = SafeModelLoader.builder().allowSymlinks(true).build();
+
+        VerificationResult result = loader.verify(snapshot);
+        assertThat(result.isVerified()).as("%s", result.rejections()).isTrue();
+        assertThat(result.report().notes()).anySatisfy(n -> assertThat(n).contains("1 Hugging Face cache blob(s) match"));
+        try (VerifiedModel verified = loader.openVerified(snapshot)) {
+            assertThat(verified.result().isVerified()).isTrue();
+        }
+
+        byte[] bytes = Files.readAllBytes(blob);
+        bytes[bytes.length - 1] ^= 1;
+        Files.write(blob, bytes);
+        assertThat(codes(loader.verify(snapshot))).containsExactly(RejectionCode.HASH_MISMATCH);
+        try (VerifiedModel verified = loader.openVerified(snapshot)) {
+            assertThat(codes(verified.result())).containsExactly(RejectionCode.HASH_MISMATCH);
+        }
+    }
+
+    @Test
     void directoryPinsCoverEveryFileAndEveryPinnedFileMustExist() throws Exception {
         Path model = snapshot();
         Path sums = dir.resolve("SHA256SUMS");

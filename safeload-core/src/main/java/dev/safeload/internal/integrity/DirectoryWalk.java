@@ -25,15 +25,24 @@ import java.util.function.Predicate;
  * are allowed, in which case the file it leads to is used (a symlinked directory is never entered); sockets,
  * devices and FIFOs are always rejected. The walk stops at {@code maxEntries}.
  *
+ * <p>An allowed symlink into a Hugging Face cache's {@code blobs/} folder whose target is named by 64 hex digits
+ * points at a Git LFS blob, which the hub names by the SHA-256 of its content: such names are collected in
+ * {@link #contentAddressed()} so that the content can be checked against them.
+ *
  * @param files relative name to the path whose bytes are the file (the target, for an allowed symlink)
  * @param ignored relative names skipped, in walk order
  * @param rejections symlinks and special files found
+ * @param contentAddressed relative name to the lower-case SHA-256 hex its cache blob is named by
  */
-public record DirectoryWalk(SortedMap<String, Path> files, List<String> ignored, List<Rejection> rejections) {
+public record DirectoryWalk(SortedMap<String, Path> files, List<String> ignored, List<Rejection> rejections,
+                            SortedMap<String, String> contentAddressed) {
+
+    private static final java.util.regex.Pattern SHA256_HEX = java.util.regex.Pattern.compile("[0-9a-f]{64}");
 
     public static DirectoryWalk of(Path root, Predicate<String> ignore, boolean allowSymlinks, long maxEntries)
             throws IOException {
         SortedMap<String, Path> files = new TreeMap<>();
+        SortedMap<String, String> contentAddressed = new TreeMap<>();
         List<String> ignored = new ArrayList<>();
         List<Rejection> rejections = new ArrayList<>();
         long[] entries = {0};
@@ -91,13 +100,19 @@ public record DirectoryWalk(SortedMap<String, Path> files, List<String> ignored,
                             return;
                         }
                         files.put(name, target);
+                        Path parent = target.getParent();
+                        String blob = target.getFileName().toString();
+                        if (parent != null && parent.getFileName() != null
+                                && parent.getFileName().toString().equals("blobs") && SHA256_HEX.matcher(blob).matches()) {
+                            contentAddressed.put(name, blob);
+                        }
                     }
 
                     private void count() {
                         Reject.checkLimit("maxDirectoryFiles", ++entries[0], maxEntries, Location.NONE);
                     }
                 });
-        return new DirectoryWalk(files, List.copyOf(ignored), List.copyOf(rejections));
+        return new DirectoryWalk(files, List.copyOf(ignored), List.copyOf(rejections), contentAddressed);
     }
 
     static String relative(Path root, Path file) {

@@ -205,11 +205,21 @@ public final class IntegrityCheck {
             notes.add("ignored " + walk.ignored().size() + " path(s): " + SafeText.escape(String.join(", ", walk.ignored())));
         }
         if (!policy.active()) {
-            return new Outcome(rejections, notes, Provenance.none(), walk.files());
+            if (walk.contentAddressed().isEmpty()) {
+                return new Outcome(rejections, notes, Provenance.none(), walk.files());
+            }
+            SortedMap<String, Path> blobs = new TreeMap<>(walk.files());
+            blobs.keySet().retainAll(walk.contentAddressed().keySet());
+            Map<String, Map<HashAlgorithm, byte[]>> digests = hashAll(blobs, EnumSet.of(HashAlgorithm.SHA256), threads,
+                    known);
+            checkContentAddressed(walk, digests, rejections, notes);
+            return new Outcome(rejections, notes, new Provenance(recordDigests(digests, Map.of(), false), signers),
+                    walk.files());
         }
         Pins pins = collectPins(rejections, signers);
         Set<HashAlgorithm> algorithms = algorithms(pins.all);
         Map<String, Map<HashAlgorithm, byte[]>> digests = hashAll(walk.files(), algorithms, threads, known);
+        checkContentAddressed(walk, digests, rejections, notes);
         Map<String, Boolean> pinnedFiles = new LinkedHashMap<>();
         if (policy.pinsRequired()) {
             pinnedFiles = checkDirectoryPins(walk, pins, digests, rejections,
@@ -228,13 +238,45 @@ public final class IntegrityCheck {
             rejections.addAll(fileProblems);
             signedStatementHolds = fileProblems.isEmpty();
         }
+        List<Provenance.FileDigest> recorded = recordDigests(digests, pinnedFiles, signedStatementHolds);
+        return new Outcome(rejections, notes, new Provenance(recorded, signers), walk.files());
+    }
+
+    private static List<Provenance.FileDigest> recordDigests(Map<String, Map<HashAlgorithm, byte[]>> digests,
+                                                            Map<String, Boolean> pinnedFiles, boolean allCovered) {
         List<Provenance.FileDigest> recorded = new ArrayList<>();
         for (Map.Entry<String, Map<HashAlgorithm, byte[]>> file : digests.entrySet()) {
-            boolean pinned = signedStatementHolds || pinnedFiles.getOrDefault(file.getKey(), false);
+            boolean pinned = allCovered || pinnedFiles.getOrDefault(file.getKey(), false);
             file.getValue().forEach((algorithm, digest) -> recorded.add(new Provenance.FileDigest(
                     SafeText.escape(file.getKey()), algorithm.label(), HexFormat.of().formatHex(digest), pinned)));
         }
-        return new Outcome(rejections, notes, new Provenance(recorded, signers), walk.files());
+        return recorded;
+    }
+
+    /**
+     * A Hugging Face cache names each LFS blob by the SHA-256 of its content: a blob whose content differs from
+     * its name was altered after download. Matching names are not a pin (anyone who can write the cache can
+     * rename a blob), so they are noted, not marked pinned.
+     */
+    private static void checkContentAddressed(DirectoryWalk walk, Map<String, Map<HashAlgorithm, byte[]>> digests,
+                                              List<Rejection> rejections, List<String> notes) {
+        int matching = 0;
+        for (Map.Entry<String, String> blob : walk.contentAddressed().entrySet()) {
+            String actual = HexFormat.of().formatHex(digests.get(blob.getKey()).get(HashAlgorithm.SHA256));
+            if (MessageDigest.isEqual(actual.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                    blob.getValue().getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
+                matching++;
+            } else {
+                rejections.add(Rejection.of(RejectionCode.HASH_MISMATCH, SafeText.escape(blob.getKey())
+                        + " links to the Hugging Face cache blob " + blob.getValue() + ", but its content's sha256 is "
+                        + actual + ": the cached file was altered after download",
+                        Location.entry(SafeText.escape(blob.getKey()))));
+            }
+        }
+        if (matching > 0) {
+            notes.add(matching + " Hugging Face cache blob(s) match the SHA-256 they are named by (not a pin: the"
+                    + " cache's writer chooses the names)");
+        }
     }
 
     private Map<String, Boolean> checkDirectoryPins(DirectoryWalk walk, Pins pins,
