@@ -177,6 +177,26 @@ final class Crypto {
         return Optional.of(HexFormat.of().parseHex(text));
     }
 
+    /**
+     * {@return whether an EC key's point lies on its (prime-field) curve}: the JDK's key factory does not check it,
+     * and a key read from configuration should not be trusted to be well formed
+     */
+    static boolean onCurve(ECPublicKey key) {
+        java.security.spec.ECField field = key.getParams().getCurve().getField();
+        if (!(field instanceof java.security.spec.ECFieldFp fp)) {
+            return false;
+        }
+        java.math.BigInteger p = fp.getP();
+        java.math.BigInteger x = key.getW().getAffineX();
+        java.math.BigInteger y = key.getW().getAffineY();
+        if (x == null || y == null || x.signum() < 0 || y.signum() < 0 || x.compareTo(p) >= 0 || y.compareTo(p) >= 0) {
+            return false;
+        }
+        java.math.BigInteger a = key.getParams().getCurve().getA();
+        java.math.BigInteger b = key.getParams().getCurve().getB();
+        return y.multiply(y).mod(p).equals(x.pow(3).add(a.multiply(x)).add(b).mod(p));
+    }
+
     /** {@return the lower-case hex SHA-256 of the key's DER SubjectPublicKeyInfo, safeload's key fingerprint} */
     static String fingerprint(PublicKey key) {
         return hex(sha256(key.getEncoded()));

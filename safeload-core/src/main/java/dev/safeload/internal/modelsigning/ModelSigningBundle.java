@@ -50,8 +50,12 @@ import javax.security.auth.x500.X500Principal;
  *   <li>{@code verificationMaterial}: exactly one of {@code publicKey} (key method; {@code hint} optional;
  *       the pre-1.1 {@code rawBytes} and {@code keyDetails} are read as strings and never used, so a key embedded
  *       in the bundle is never trusted), {@code x509CertificateChain} (certificate method; 1 to
- *       {@value #MAX_CHAIN} DER certificates, leaf first) or {@code certificate} (keyless). {@code tlogEntries}
- *       and {@code timestampVerificationData} may be present and are not used.</li>
+ *       {@value #MAX_CHAIN} DER certificates, leaf first) or {@code certificate} (keyless: one DER certificate).
+ *       {@code tlogEntries} must be an array; for keyless bundles each entry is read strictly
+ *       ({@code logIndex}, {@code logId.keyId}, {@code kindVersion}, {@code integratedTime},
+ *       {@code inclusionPromise.signedEntryTimestamp}, {@code inclusionProof} with {@code checkpoint.envelope},
+ *       {@code canonicalizedBody}); for the other methods it is not used. {@code timestampVerificationData} must be
+ *       an object and is never used (RFC 3161 timestamps are not verified).</li>
  *   <li>{@code dsseEnvelope}: {@code payload} and each {@code sig} in standard or URL-safe base64 (canonical,
  *       padding optional); {@code payloadType} {@value #PAYLOAD_TYPE}; <b>exactly one</b> signature. The reference
  *       verifier reads only {@code signatures[0]}; an envelope with more entries is refused rather than verified on
@@ -69,9 +73,11 @@ public final class ModelSigningBundle {
     public static final String PAYLOAD_TYPE = "application/vnd.in-toto+json";
     /** The longest certificate chain read. */
     public static final int MAX_CHAIN = 10;
+    /** The most tlog entries read from a keyless bundle (exactly one is then required to verify). */
+    public static final int MAX_TLOG_ENTRIES = 8;
 
-    static final String KEYLESS_MESSAGE = "keyless Sigstore bundles need a pinned trusted root; "
-            + "safeload does not verify them in this version";
+    static final String KEYLESS_MESSAGE = "keyless Sigstore bundles need a pinned Sigstore trusted root and at "
+            + "least one allowed keyless identity (SAN and OIDC issuer); none is configured";
 
     private static final String CODE_SIGNING = "1.3.6.1.5.5.7.3.3";
 
@@ -98,14 +104,16 @@ public final class ModelSigningBundle {
     private final List<X509Certificate> chain;
     private final byte[] payload;
     private final byte[] signature;
+    private final List<TlogEntry> tlogEntries;
 
     private ModelSigningBundle(Method method, String hint, List<X509Certificate> chain, byte[] payload,
-            byte[] signature) {
+            byte[] signature, List<TlogEntry> tlogEntries) {
         this.method = method;
         this.hint = hint;
         this.chain = chain;
         this.payload = payload;
         this.signature = signature;
+        this.tlogEntries = tlogEntries;
     }
 
     /**
@@ -136,8 +144,9 @@ public final class ModelSigningBundle {
             throw invalid("verificationMaterial must hold exactly one of publicKey, x509CertificateChain and "
                     + "certificate; it holds " + kinds);
         }
+        List<Object> rawEntries = List.of();
         if (material.containsKey("tlogEntries")) {
-            array(material.get("tlogEntries"), "verificationMaterial.tlogEntries");
+            rawEntries = array(material.get("tlogEntries"), "verificationMaterial.tlogEntries");
         }
         if (material.containsKey("timestampVerificationData")) {
             object(material.get("timestampVerificationData"), "verificationMaterial.timestampVerificationData");
@@ -145,6 +154,7 @@ public final class ModelSigningBundle {
         Method method;
         String hint = null;
         List<X509Certificate> chain = List.of();
+        List<TlogEntry> tlogEntries = List.of();
         if (material.containsKey("publicKey")) {
             method = Method.KEY;
             hint = hint(object(material.get("publicKey"), "verificationMaterial.publicKey"));
@@ -154,7 +164,20 @@ public final class ModelSigningBundle {
         } else {
             method = Method.KEYLESS;
             Map<String, Object> certificate = object(material.get("certificate"), "verificationMaterial.certificate");
-            requiredString(certificate, "rawBytes", "verificationMaterial.certificate");
+            onlyKeys(certificate, Set.of("rawBytes"), "verificationMaterial.certificate");
+            byte[] der = Crypto.base64(requiredString(certificate, "rawBytes", "verificationMaterial.certificate"))
+                    .orElseThrow(() -> invalid("verificationMaterial.certificate.rawBytes is not base64"));
+            chain = List.of(certificate(der, "verificationMaterial.certificate"));
+            if (rawEntries.size() > MAX_TLOG_ENTRIES) {
+                throw invalid("verificationMaterial.tlogEntries holds " + rawEntries.size() + " entries, more than "
+                        + MAX_TLOG_ENTRIES);
+            }
+            List<TlogEntry> entries = new ArrayList<>();
+            for (int i = 0; i < rawEntries.size(); i++) {
+                String where = "verificationMaterial.tlogEntries[" + i + "]";
+                entries.add(TlogEntry.parse(object(rawEntries.get(i), where), where));
+            }
+            tlogEntries = List.copyOf(entries);
         }
 
         Map<String, Object> envelope = requiredObject(top, "dsseEnvelope", "the bundle");
@@ -178,7 +201,7 @@ public final class ModelSigningBundle {
         }
         byte[] signature = Crypto.base64(requiredString(entry, "sig", "dsseEnvelope.signatures[0]"))
                 .orElseThrow(() -> invalid("dsseEnvelope.signatures[0].sig is not base64"));
-        return new ModelSigningBundle(method, hint, chain, payload, signature);
+        return new ModelSigningBundle(method, hint, chain, payload, signature, tlogEntries);
     }
 
     private static String hint(Map<String, Object> publicKey) {
@@ -247,7 +270,7 @@ public final class ModelSigningBundle {
         return Optional.ofNullable(hint);
     }
 
-    /** {@return the certificate chain, leaf first; empty unless the method is CERTIFICATE} */
+    /** {@return the certificate chain, leaf first; for KEYLESS the Fulcio leaf alone; empty for KEY} */
     public List<X509Certificate> certificateChain() {
         return chain;
     }
@@ -274,7 +297,11 @@ public final class ModelSigningBundle {
      *       with SHA-2 or EdDSA signatures and no RSA key under 2048 bits or DSA key; the leaf must allow
      *       digitalSignature (or, without KeyUsage, the codeSigning EKU); and its identity must be allowed. Each
      *       of these failures is {@code UNTRUSTED_SIGNER}.</li>
-     *   <li>KEYLESS: always {@code UNTRUSTED_SIGNER}: {@value #KEYLESS_MESSAGE}.</li>
+     *   <li>KEYLESS: without a {@link SigstoreTrustedRoot} in the trust, {@code UNTRUSTED_SIGNER}:
+ *       {@value #KEYLESS_MESSAGE}. Otherwise the leaf's key (EC P-256/P-384/P-521) must verify the signature
+ *       ({@code SIGNATURE_INVALID} otherwise), then everything {@link Keyless} lists is checked offline against
+ *       the root: tlog body, integrated time within the leaf's validity, Fulcio chain, embedded SCT, signed entry
+ *       timestamp, inclusion proof and checkpoint, SAN and OIDC issuer against the allowed identities.</li>
      * </ul>
      * The signature is ECDSA in strict DER over the DSSE PAE of the decoded payload, with the hash the curve
      * dictates (P-256 SHA-256, P-384 SHA-384, P-521 SHA-512). The statement is then read as {@link Statement}
@@ -286,7 +313,8 @@ public final class ModelSigningBundle {
      */
     public VerifiedStatement verify(ModelSigningTrust trust) {
         Objects.requireNonNull(trust, "trust");
-        if (!Crypto.isStrictDerEcdsa(signature) && method != Method.KEYLESS) {
+        if (!Crypto.isStrictDerEcdsa(signature)
+                && (method != Method.KEYLESS || trust.sigstoreRoot().isPresent())) {
             throw invalid("the DSSE signature is not a DER-encoded ECDSA signature");
         }
         Provenance.SignatureKind kind;
@@ -305,7 +333,24 @@ public final class ModelSigningBundle {
                 signer = leaf.getSubjectX500Principal().getName(X500Principal.RFC2253);
                 algorithm = Crypto.Curve.of(leaf.getPublicKey()).orElseThrow().signatureAlgorithm;
             }
-            default -> throw untrusted(KEYLESS_MESSAGE);
+            default -> {
+                if (trust.sigstoreRoot().isEmpty() || trust.keylessIdentities().isEmpty()) {
+                    throw untrusted(KEYLESS_MESSAGE);
+                }
+                X509Certificate leaf = chain.get(0);
+                Optional<Crypto.Curve> curve = Crypto.Curve.of(leaf.getPublicKey());
+                if (curve.isEmpty()) {
+                    throw invalid("the Fulcio certificate's key is not EC on P-256, P-384 or P-521");
+                }
+                if (!signatureVerifies(leaf.getPublicKey())) {
+                    throw invalid("the DSSE signature does not verify with the Fulcio certificate's key");
+                }
+                Keyless.Signer keyless = Keyless.verify(leaf, payload, signature, tlogEntries,
+                        trust.sigstoreRoot().get(), trust.keylessIdentities());
+                kind = Provenance.SignatureKind.MODEL_SIGNING_CERTIFICATE;
+                signer = SafeText.escape(keyless.san()) + " (issuer " + SafeText.escape(keyless.issuer()) + ")";
+                algorithm = curve.get().signatureAlgorithm;
+            }
         }
         Statement statement = Statement.parse(payload);
         String covers = statement.singleFile() ? SafeText.escape(statement.subjectName()) : "model directory";

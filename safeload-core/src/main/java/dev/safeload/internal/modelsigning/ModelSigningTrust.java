@@ -6,17 +6,21 @@ import java.security.cert.X509Certificate;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * What a model-signing bundle must chain to: public keys for the key method, trust-anchor certificates for the
- * certificate method, and optionally the signer identities accepted from a certificate.
+ * certificate method, optionally the signer identities accepted from a certificate, and for keyless (Sigstore)
+ * bundles a pinned {@link SigstoreTrustedRoot} with the {@link KeylessIdentity} pairs accepted.
  *
  * <h2>Guarantees</h2>
  * <ul>
  *   <li>Immutable and thread-safe.</li>
- *   <li>Never empty: a trust with neither keys nor anchors cannot be built, so "no configuration" can never mean
- *       "any signer".</li>
+ *   <li>Never empty: a trust with neither keys, anchors nor a keyless policy cannot be built, so "no
+ *       configuration" can never mean "any signer".</li>
+ *   <li>Keyless is all or nothing: a trusted root comes with at least one allowed identity, and identities with a
+ *       root; there is no "any keyless signer" mode.</li>
  *   <li>Keys are EC on P-256, P-384 or P-521 only (the curves model signing allows).</li>
  * </ul>
  */
@@ -26,8 +30,11 @@ public final class ModelSigningTrust {
     private final List<X509Certificate> anchors;
     private final Set<TrustAnchor> trustAnchors;
     private final Set<String> allowedIdentities;
+    private final SigstoreTrustedRoot sigstoreRoot;
+    private final List<KeylessIdentity> keylessIdentities;
 
-    private ModelSigningTrust(List<PublicKey> keys, List<X509Certificate> anchors, Set<String> allowedIdentities) {
+    private ModelSigningTrust(List<PublicKey> keys, List<X509Certificate> anchors, Set<String> allowedIdentities,
+            SigstoreTrustedRoot sigstoreRoot, List<KeylessIdentity> keylessIdentities) {
         this.keys = keys;
         this.anchors = anchors;
         Set<TrustAnchor> set = new LinkedHashSet<>();
@@ -36,6 +43,8 @@ public final class ModelSigningTrust {
         }
         this.trustAnchors = Set.copyOf(set);
         this.allowedIdentities = allowedIdentities;
+        this.sigstoreRoot = sigstoreRoot;
+        this.keylessIdentities = keylessIdentities;
     }
 
     /**
@@ -53,11 +62,39 @@ public final class ModelSigningTrust {
      */
     public static ModelSigningTrust of(List<PublicKey> keys, List<X509Certificate> anchors,
             Set<String> allowedIdentities) {
+        return of(keys, anchors, allowedIdentities, null, List.of());
+    }
+
+    /**
+     * Builds a trust that may also verify keyless (Sigstore) bundles.
+     *
+     * @param keys as in {@link #of(List, List, Set)}
+     * @param anchors as in {@link #of(List, List, Set)}
+     * @param allowedIdentities as in {@link #of(List, List, Set)}; they apply to the certificate method only
+     * @param sigstoreRoot the pinned Sigstore trusted root, or {@code null} for no keyless verification
+     * @param keylessIdentities the (SAN, issuer) pairs a keyless signer must match; empty exactly when
+     *     {@code sigstoreRoot} is {@code null}
+     * @return the trust
+     * @throws IllegalArgumentException as {@link #of(List, List, Set)}, except that a keyless policy alone is
+     *     enough; and if a root is given without identities or identities without a root
+     * @throws NullPointerException if a list, set or element is {@code null}
+     */
+    public static ModelSigningTrust of(List<PublicKey> keys, List<X509Certificate> anchors,
+            Set<String> allowedIdentities, SigstoreTrustedRoot sigstoreRoot, List<KeylessIdentity> keylessIdentities) {
+        List<KeylessIdentity> keyless = List.copyOf(Objects.requireNonNull(keylessIdentities, "keylessIdentities"));
+        if (sigstoreRoot != null && keyless.isEmpty()) {
+            throw new IllegalArgumentException("a Sigstore trusted root is given without any allowed keyless identity "
+                    + "(SAN and issuer); safeload has no 'any keyless signer' mode");
+        }
+        if (sigstoreRoot == null && !keyless.isEmpty()) {
+            throw new IllegalArgumentException("keyless identities are given without a Sigstore trusted root");
+        }
         List<PublicKey> keyCopy = List.copyOf(Objects.requireNonNull(keys, "keys"));
         List<X509Certificate> anchorCopy = List.copyOf(Objects.requireNonNull(anchors, "anchors"));
         Set<String> identities = Set.copyOf(Objects.requireNonNull(allowedIdentities, "allowedIdentities"));
-        if (keyCopy.isEmpty() && anchorCopy.isEmpty()) {
-            throw new IllegalArgumentException("a model-signing trust needs at least one public key or trust anchor");
+        if (keyCopy.isEmpty() && anchorCopy.isEmpty() && sigstoreRoot == null) {
+            throw new IllegalArgumentException("a model-signing trust needs at least one public key, trust anchor or "
+                    + "Sigstore trusted root");
         }
         if (!identities.isEmpty() && anchorCopy.isEmpty()) {
             throw new IllegalArgumentException("allowedIdentities apply to certificates, but no trust anchor is given");
@@ -73,7 +110,7 @@ public final class ModelSigningTrust {
                 throw new IllegalArgumentException("an allowed identity is empty");
             }
         }
-        return new ModelSigningTrust(keyCopy, anchorCopy, identities);
+        return new ModelSigningTrust(keyCopy, anchorCopy, identities, sigstoreRoot, keyless);
     }
 
     /** {@return the keys for the key method, in the order given} */
@@ -91,6 +128,16 @@ public final class ModelSigningTrust {
         return allowedIdentities;
     }
 
+    /** {@return the pinned Sigstore trusted root, if keyless bundles may verify} */
+    public Optional<SigstoreTrustedRoot> sigstoreRoot() {
+        return Optional.ofNullable(sigstoreRoot);
+    }
+
+    /** {@return the (SAN, issuer) pairs a keyless signer must match; empty when there is no trusted root} */
+    public List<KeylessIdentity> keylessIdentities() {
+        return keylessIdentities;
+    }
+
     Set<TrustAnchor> trustAnchors() {
         return trustAnchors;
     }
@@ -103,6 +150,7 @@ public final class ModelSigningTrust {
     @Override
     public String toString() {
         return "ModelSigningTrust[" + keys.size() + " key(s), " + anchors.size() + " anchor(s), "
-                + allowedIdentities.size() + " identity(ies)]";
+                + allowedIdentities.size() + " identity(ies), " + (sigstoreRoot == null ? "no" : "a")
+                + " Sigstore root, " + keylessIdentities.size() + " keyless identity(ies)]";
     }
 }

@@ -54,10 +54,10 @@ class BundleMutationPropertiesTest {
     }
 
     /** One edit: 0 flips a bit, 1 overwrites a byte, 2 deletes a range, 3 duplicates a range, 4 inserts a JSON-ish token. */
-    private record Edit(int kind, int position, int length, int value) {
+    record Edit(int kind, int position, int length, int value) {
     }
 
-    private static final List<String> TOKENS = List.of("\"", "{", "}", "[", "]", ",", ":", "\\", "\\u0000", "=", "-",
+    static final List<String> TOKENS = List.of("\"", "{", "}", "[", "]", ",", ":", "\\", "\\u0000", "=", "-",
             "_", "+", "/", "null", "1e999", "\"a\":1,", "\u00ff", "\ud800");
 
     @Provide
@@ -113,7 +113,7 @@ class BundleMutationPropertiesTest {
         }
     }
 
-    private static byte[] apply(byte[] data, Edit edit) {
+    static byte[] apply(byte[] data, Edit edit) {
         if (data.length == 0) {
             return new byte[] {(byte) edit.value()};
         }

@@ -361,16 +361,20 @@ class ModelSigningBundleTest {
     }
 
     @Test
-    void keylessBundle_untrustedWithClearMessage() {
+    void keylessBundle_malformedCertificateOrEntry_refusedAtParse() {
         Bundle bundle = Bundle.withKey(Model.directory(), KEY, true);
-        bundle.verificationMaterial = "{\"certificate\": {\"rawBytes\": \"MIIB\"}, \"tlogEntries\": [{\"logIndex\": \"1\"}],"
+        bundle.verificationMaterial = "{\"certificate\": {\"rawBytes\": \"MIIB\"}, \"tlogEntries\": [],"
                 + " \"timestampVerificationData\": {\"rfc3161Timestamps\": []}}";
-        ModelSigningBundle parsed = ModelSigningBundle.parse(bundle.bytes());
-        assertThat(parsed.method()).isEqualTo(ModelSigningBundle.Method.KEYLESS);
-        assertThatThrownBy(() -> parsed.verify(KEY_TRUST)).isInstanceOfSatisfying(Reject.class, r -> {
-            assertThat(r.rejection().code()).isEqualTo(RejectionCode.UNTRUSTED_SIGNER);
-            assertThat(r.rejection().message()).isEqualTo(
-                    "keyless Sigstore bundles need a pinned trusted root; safeload does not verify them in this version");
+        assertThatThrownBy(() -> ModelSigningBundle.parse(bundle.bytes())).isInstanceOfSatisfying(Reject.class, r -> {
+            assertThat(r.rejection().code()).isEqualTo(RejectionCode.SIGNATURE_INVALID);
+            assertThat(r.rejection().message()).isEqualTo("verificationMaterial.certificate is not a valid X.509 certificate");
+        });
+        String leaf = KeylessVectorsTest.ModelSigningBundleLeaf.of(KeylessVectorsTest.bundle("v1.1.0-sigstore"));
+        bundle.verificationMaterial = "{\"certificate\": {\"rawBytes\": \"" + leaf + "\"}, \"tlogEntries\": "
+                + "[{\"logIndex\": \"1\"}]}";
+        assertThatThrownBy(() -> ModelSigningBundle.parse(bundle.bytes())).isInstanceOfSatisfying(Reject.class, r -> {
+            assertThat(r.rejection().code()).isEqualTo(RejectionCode.SIGNATURE_INVALID);
+            assertThat(r.rejection().message()).isEqualTo("verificationMaterial.tlogEntries[0] lacks 'logId'");
         });
     }
 
