@@ -129,7 +129,8 @@ final class DirectoryVetting {
             }
             String folder = indexName.contains("/") ? indexName.substring(0, indexName.lastIndexOf('/') + 1) : "";
             Map<String, Set<String>> expected = new TreeMap<>();
-            index.weightMap().forEach((tensor, shard) -> expected.computeIfAbsent(shard, s -> new HashSet<>()).add(tensor));
+            index.weightMap().forEach((tensor, shard) ->
+                    expected.computeIfAbsent(shard, s -> new HashSet<>()).add(tensor));
             for (Map.Entry<String, Set<String>> shard : expected.entrySet()) {
                 String shardName = folder + shard.getKey();
                 SafeModelLoader.FileVet vet = vets.get(shardName);

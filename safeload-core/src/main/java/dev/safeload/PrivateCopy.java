@@ -103,7 +103,8 @@ final class PrivateCopy {
                 throw refused;
             }
             throw e instanceof IOException io
-                    ? new UncheckedIOException("cannot make a private copy of " + SafeText.escape(source.toString()), io)
+                    ? new UncheckedIOException("cannot make a private copy of "
+                            + SafeText.escape(source.toString()), io)
                     : (RuntimeException) e;
         }
     }

@@ -20,7 +20,9 @@ import dev.safeload.internal.integrity.HashPin;
 import dev.safeload.internal.integrity.IntegrityCheck;
 import dev.safeload.internal.integrity.IntegrityPolicy;
 import dev.safeload.internal.io.ByteSource;
+import dev.safeload.internal.modelsigning.KeylessIdentity;
 import dev.safeload.internal.modelsigning.ModelSigningTrust;
+import dev.safeload.internal.modelsigning.SigstoreTrustedRoot;
 import dev.safeload.internal.signing.Pem;
 import dev.safeload.internal.signing.SignatureTrust;
 import dev.safeload.internal.pickle.Allowlist;
@@ -739,6 +741,8 @@ public final class SafeModelLoader {
         private final Set<String> pgpFingerprints = new LinkedHashSet<>();
         private final List<Path> trustAnchors = new ArrayList<>();
         private final Set<String> signerIdentities = new LinkedHashSet<>();
+        private Path sigstoreRoot;
+        private final List<String[]> keylessIdentities = new ArrayList<>();
         private final List<String> ignorePaths = new ArrayList<>();
         private boolean insecureAllowUnsigned;
         private boolean allowSymlinks;
@@ -859,6 +863,39 @@ public final class SafeModelLoader {
          */
         public Builder allowSignerIdentity(String identity) {
             signerIdentities.add(Objects.requireNonNull(identity, "identity"));
+            return this;
+        }
+
+        /**
+         * Trusts keyless (Sigstore) model-signing bundles, verified offline against this pinned Sigstore trusted
+         * root ({@code trusted_root.json}: Fulcio CAs, Rekor and CT log keys): the Fulcio chain at the Rekor
+         * integrated time, the certificate's embedded SCT, the Rekor signed entry timestamp, inclusion proof and
+         * checkpoint, and the log entry against the bundle. Needs at least one
+         * {@link #allowSigstoreIdentity(String, String)}: there is no "any signer" mode. Refreshing the root (TUF)
+         * is the caller's job.
+         *
+         * @param trustedRootJson the trusted root, as {@code sigstore} clients store it
+         * @return this builder
+         */
+        public Builder trustSigstoreRoot(Path trustedRootJson) {
+            if (sigstoreRoot != null) {
+                throw new IllegalStateException("trustSigstoreRoot was already given: " + sigstoreRoot);
+            }
+            this.sigstoreRoot = Objects.requireNonNull(trustedRootJson, "trustedRootJson");
+            return this;
+        }
+
+        /**
+         * Accepts keyless model signatures by this identity: the Fulcio certificate's email or URI subject
+         * alternative name and the OIDC issuer that vouched for it, both compared exactly.
+         *
+         * @param san for example {@code "release@acme.example"} or a CI workflow URI
+         * @param issuer for example {@code "https://token.actions.githubusercontent.com"}
+         * @return this builder
+         */
+        public Builder allowSigstoreIdentity(String san, String issuer) {
+            keylessIdentities.add(new String[] {Objects.requireNonNull(san, "san"),
+                Objects.requireNonNull(issuer, "issuer")});
             return this;
         }
 
@@ -1022,7 +1059,8 @@ public final class SafeModelLoader {
             TorchScriptOpPolicy operatorPolicy = TorchScriptOpPolicy.allowing(extraOperators);
             IntegrityPolicy integrityPolicy = integrityPolicy();
             if (integrityPolicy.insecureAllowUnsigned()) {
-                LOG.warn("INSECURE: insecureAllowUnsigned() lets unsigned models pass although signatures are configured");
+                LOG.warn("INSECURE: insecureAllowUnsigned() lets unsigned models pass although signatures are"
+                        + " configured");
             }
             for (String[] pair : globals) {
                 LOG.warn("pickle allowlist extended by configuration: {}.{}", pair[0], pair[1]);
@@ -1076,13 +1114,31 @@ public final class SafeModelLoader {
                 throw new IllegalStateException("trustOpenPgpFingerprint needs trustOpenPgpKeyring");
             }
             if (!signerIdentities.isEmpty() && anchors.isEmpty()) {
-                throw new IllegalStateException("allowSignerIdentity applies to certificate signatures: add trustAnchor");
+                throw new IllegalStateException("allowSignerIdentity applies to certificate signatures:"
+                        + " add trustAnchor");
+            }
+            SigstoreTrustedRoot keylessRoot = null;
+            if (sigstoreRoot != null) {
+                try {
+                    keylessRoot = SigstoreTrustedRoot.parse(readConfig(sigstoreRoot, "Sigstore trusted root"));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("Sigstore trusted root " + sigstoreRoot + ": "
+                            + e.getMessage(), e);
+                }
+            }
+            if (!keylessIdentities.isEmpty() && keylessRoot == null) {
+                throw new IllegalStateException("allowSigstoreIdentity needs trustSigstoreRoot");
+            }
+            if (keylessRoot != null && keylessIdentities.isEmpty()) {
+                throw new IllegalStateException("trustSigstoreRoot needs at least one"
+                        + " allowSigstoreIdentity(san, issuer)");
             }
             SignatureTrust detached = keys.isEmpty() && keyringBytes.isEmpty() ? null
                     : SignatureTrust.of(keys, keyringBytes, pgpFingerprints);
             List<java.security.PublicKey> ecKeys = keys.stream().filter(k -> k.getAlgorithm().equals("EC")).toList();
-            ModelSigningTrust modelSigning = ecKeys.isEmpty() && anchors.isEmpty() ? null
-                    : ModelSigningTrust.of(ecKeys, anchors, signerIdentities);
+            ModelSigningTrust modelSigning = ecKeys.isEmpty() && anchors.isEmpty() && keylessRoot == null ? null
+                    : ModelSigningTrust.of(ecKeys, anchors, signerIdentities, keylessRoot,
+                            keylessIdentities.stream().map(p -> new KeylessIdentity(p[0], p[1])).toList());
             if (insecureAllowUnsigned && detached == null && modelSigning == null) {
                 throw new IllegalStateException("insecureAllowUnsigned() relaxes a signature requirement, but no"
                         + " signature trust is configured");

@@ -69,7 +69,8 @@ public record Provenance(List<FileDigest> digests, List<SignatureInfo> signature
      *
      * @param kind how the signature was made
      * @param signer who signed: an OpenPGP fingerprint or a public key's SHA-256 fingerprint (hex, upper case
-     *     for OpenPGP as gpg prints it, lower case otherwise), or a certificate's subject
+     *     for OpenPGP as gpg prints it, lower case otherwise), a certificate's subject, or for keyless signatures
+     *     {@code "<SAN> (issuer <OIDC issuer>)"}
      * @param algorithm the signature algorithm, for example {@code SHA256withECDSA}
      * @param covers what the signature covers: the model file, a digest manifest's name, or the model directory
      */
@@ -100,6 +101,11 @@ public record Provenance(List<FileDigest> digests, List<SignatureInfo> signature
         /** An OpenSSF model-signing bundle ({@code model.sig}) made with a public key. */
         MODEL_SIGNING_KEY,
         /** An OpenSSF model-signing bundle made with a certificate chaining to a configured trust anchor. */
-        MODEL_SIGNING_CERTIFICATE
+        MODEL_SIGNING_CERTIFICATE,
+        /**
+         * An OpenSSF model-signing bundle made keyless (Sigstore: a Fulcio certificate and a Rekor entry), verified
+         * offline against a pinned Sigstore trusted root and an allowed identity and OIDC issuer.
+         */
+        MODEL_SIGNING_KEYLESS
     }
 }

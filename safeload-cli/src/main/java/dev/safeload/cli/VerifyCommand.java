@@ -78,6 +78,16 @@ final class VerifyCommand implements Callable<Integer> {
             description = "Accept certificate signatures only from this subject DN, email or URI.")
     List<String> signerIdentities = new ArrayList<>();
 
+    @Option(names = "--sigstore-trusted-root", paramLabel = "JSON", description = {"Trust keyless (Sigstore)"
+            + " model-signing bundles, verified offline against this pinned trusted_root.json; needs"
+            + " --sigstore-identity."})
+    Path sigstoreRoot;
+
+    @Option(names = "--sigstore-identity", arity = "2", paramLabel = "SAN ISSUER", description = {"Accept keyless"
+            + " signatures by this certificate identity (email or URI) vouched for by this OIDC issuer, e.g."
+            + " --sigstore-identity release@acme.example https://accounts.google.com (repeatable)."})
+    List<String> sigstoreIdentities = new ArrayList<>();
+
     @Option(names = "--signature", paramLabel = "FILE", description = {"The signature of the one PATH given; by"
             + " default PATH.sig or PATH.asc next to a file, model.sig inside a directory."})
     Path signature;
@@ -150,6 +160,12 @@ final class VerifyCommand implements Callable<Integer> {
         pgpFingerprints.forEach(builder::trustOpenPgpFingerprint);
         trustAnchors.forEach(builder::trustAnchor);
         signerIdentities.forEach(builder::allowSignerIdentity);
+        if (sigstoreRoot != null) {
+            builder.trustSigstoreRoot(sigstoreRoot);
+        }
+        for (int i = 0; i + 1 < sigstoreIdentities.size(); i += 2) {
+            builder.allowSigstoreIdentity(sigstoreIdentities.get(i), sigstoreIdentities.get(i + 1));
+        }
         ignorePaths.forEach(builder::ignorePath);
         builder.allowSymlinks(allowSymlinks);
         if (insecureAllowUnsigned) {

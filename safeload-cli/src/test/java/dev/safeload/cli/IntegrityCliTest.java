@@ -151,6 +151,32 @@ class IntegrityCliTest extends CliHarness {
     }
 
     @Test
+    void keylessModelSigningVerifiesAgainstAPinnedTrustedRoot() throws Exception {
+        // Real public-good vectors and trusted root, committed as core test data (see its README).
+        Path sigstore = repo().resolve("safeload-core/src/test/resources/sigstore");
+        String root = sigstore.resolve("trusted_root.json").toString();
+        Path model = sigstore.resolve("v1.1.0-sigstore");
+        assertThat(verify("--sigstore-trusted-root", root, "--sigstore-identity", "stefanb@us.ibm.com",
+                "https://sigstore.verify.ibm.com/oauth2", "--ignore", "ignore-me", model.toString()))
+                .as(stdout.toString(StandardCharsets.UTF_8)).isZero();
+        JsonNode signature = json().get("results").get(0).get("provenance").get("signatures").get(0);
+        assertThat(signature.get("kind").asString()).isEqualTo("MODEL_SIGNING_KEYLESS");
+        assertThat(signature.get("signer").asString()).startsWith("stefanb@us.ibm.com");
+
+        assertThat(verify("--sigstore-trusted-root", root, "--sigstore-identity", "someone@else.example",
+                "https://sigstore.verify.ibm.com/oauth2", "--ignore", "ignore-me", model.toString())).isEqualTo(1);
+        assertThat(codes()).containsExactly("UNTRUSTED_SIGNER");
+
+        Path key = Files.writeString(temp.resolve("unrelated.pub"), "-----BEGIN PUBLIC KEY-----\n"
+                + "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE2G2Y+2tabdTV5BcGiBIx0a9fAFwrkBbmLSGtks4L3qX6yYY0zufBnhC8Ur/iy55GhWP/9A/bY2LhC30M9+RYtw==\n"
+                + "-----END PUBLIC KEY-----\n");
+        assertThat(verify("--public-key", key.toString(), "--ignore", "ignore-me", model.toString())).isEqualTo(1);
+        assertThat(json().get("results").get(0).get("rejections").get(0).get("message").asString())
+                .contains("trusted root");
+        assertThat(SafeloadCli.execute("verify", "--sigstore-trusted-root", root, model.toString())).isEqualTo(2);
+    }
+
+    @Test
     void aTamperedVectorIsRejected() throws Exception {
         Path source = vectors().resolve("v1.1.0-elliptic-key");
         Path copy = Files.createDirectories(temp.resolve("copy"));

@@ -103,7 +103,8 @@ public record DirectoryWalk(SortedMap<String, Path> files, List<String> ignored,
                         Path parent = target.getParent();
                         String blob = target.getFileName().toString();
                         if (parent != null && parent.getFileName() != null
-                                && parent.getFileName().toString().equals("blobs") && SHA256_HEX.matcher(blob).matches()) {
+                                && parent.getFileName().toString().equals("blobs")
+                                && SHA256_HEX.matcher(blob).matches()) {
                             contentAddressed.put(name, blob);
                         }
                     }

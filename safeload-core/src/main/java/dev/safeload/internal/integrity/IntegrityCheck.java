@@ -202,7 +202,8 @@ public final class IntegrityCheck {
         DirectoryWalk walk = DirectoryWalk.of(root, ignored, allowSymlinks, limits.maxDirectoryFiles());
         rejections.addAll(walk.rejections());
         if (!walk.ignored().isEmpty()) {
-            notes.add("ignored " + walk.ignored().size() + " path(s): " + SafeText.escape(String.join(", ", walk.ignored())));
+            notes.add("ignored " + walk.ignored().size() + " path(s): "
+                    + SafeText.escape(String.join(", ", walk.ignored())));
         }
         if (!policy.active()) {
             if (walk.contentAddressed().isEmpty()) {
@@ -363,7 +364,8 @@ public final class IntegrityCheck {
         if (detached == null) {
             return new SignatureOutcome(Optional.empty(), List.of(Rejection.of(RejectionCode.UNTRUSTED_SIGNER,
                     "signature " + SafeText.escape(String.valueOf(signature.getFileName())) + " is a detached"
-                            + " signature, but no OpenPGP keyring or public key for detached signatures is configured")));
+                            + " signature, but no OpenPGP keyring or public key for detached signatures is"
+                            + " configured")));
         }
         return detached.verify(signatureBytes, String.valueOf(signature.getFileName()), content, sha256, covers);
     }

@@ -347,7 +347,7 @@ public final class ModelSigningBundle {
                 }
                 Keyless.Signer keyless = Keyless.verify(leaf, payload, signature, tlogEntries,
                         trust.sigstoreRoot().get(), trust.keylessIdentities());
-                kind = Provenance.SignatureKind.MODEL_SIGNING_CERTIFICATE;
+                kind = Provenance.SignatureKind.MODEL_SIGNING_KEYLESS;
                 signer = SafeText.escape(keyless.san()) + " (issuer " + SafeText.escape(keyless.issuer()) + ")";
                 algorithm = curve.get().signatureAlgorithm;
             }

@@ -107,7 +107,7 @@ class KeylessVectorsTest {
     void realVector_verifiesWithItsIdentity_andItsFilesMatch(String vector) {
         VerifiedStatement statement = verify(bundle(vector), trust());
         assertThat(statement.signer()).isEqualTo(new Provenance.SignatureInfo(
-                Provenance.SignatureKind.MODEL_SIGNING_CERTIFICATE, SAN + " (issuer " + ISSUER + ")",
+                Provenance.SignatureKind.MODEL_SIGNING_KEYLESS, SAN + " (issuer " + ISSUER + ")",
                 "SHA256withECDSA", "model directory"));
         assertThat(statement.subjectName()).isEqualTo(vector);
         // signme-1 and signme-2 are the 8-byte files the reference signed (their digests match the statement).
