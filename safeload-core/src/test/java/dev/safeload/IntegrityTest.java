@@ -151,6 +151,29 @@ class IntegrityTest {
     }
 
     @Test
+    void keylessTrustNeedsARootAndAnIdentity() throws Exception {
+        Path root = Fixtures.repoRoot().resolve("safeload-core/src/test/resources/sigstore/trusted_root.json");
+        Path signed = Fixtures.repoRoot().resolve("safeload-core/src/test/resources/sigstore/v1.1.0-sigstore");
+        assertThatThrownBy(() -> SafeModelLoader.builder().trustSigstoreRoot(root).build())
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> SafeModelLoader.builder().allowSigstoreIdentity("a@b.example", "https://issuer").build())
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> SafeModelLoader.builder().trustSigstoreRoot(root).trustSigstoreRoot(root))
+                .isInstanceOf(IllegalStateException.class);
+        Path broken = Files.writeString(dir.resolve("root.json"), "{\"mediaType\": \"nope\"}");
+        assertThatThrownBy(() -> SafeModelLoader.builder().trustSigstoreRoot(broken)
+                .allowSigstoreIdentity("a@b.example", "https://issuer").build())
+                .isInstanceOf(IllegalArgumentException.class);
+
+        VerificationResult result = SafeModelLoader.builder().trustSigstoreRoot(root)
+                .allowSigstoreIdentity("stefanb@us.ibm.com", "https://sigstore.verify.ibm.com/oauth2")
+                .ignorePath("ignore-me").build().verify(signed);
+        assertThat(result.isVerified()).as("%s", result.rejections()).isTrue();
+        assertThat(result.report().provenance().signatures()).singleElement()
+                .satisfies(s -> assertThat(s.kind()).isEqualTo(Provenance.SignatureKind.MODEL_SIGNING_KEYLESS));
+    }
+
+    @Test
     void anEmptyTrustSetRefusesToBuild() throws Exception {
         Path emptyKeyring = Files.writeString(dir.resolve("empty.asc"), "");
         assertThatThrownBy(() -> SafeModelLoader.builder().trustOpenPgpKeyring(emptyKeyring).build())
