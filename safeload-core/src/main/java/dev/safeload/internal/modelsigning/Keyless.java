@@ -70,7 +70,6 @@ final class Keyless {
     static final String SCT_OID = "1.3.6.1.4.1.11129.2.4.2";
     static final String ISSUER_V1_OID = "1.3.6.1.4.1.57264.1.1";
     static final String ISSUER_V2_OID = "1.3.6.1.4.1.57264.1.8";
-    private static final String CODE_SIGNING = "1.3.6.1.5.5.7.3.3";
     private static final int MAX_SCTS = 16;
 
     /** Who signed, once verified. */
@@ -203,22 +202,13 @@ final class Keyless {
                 throw new IllegalStateException("the JDK lacks PKIX validation", e);
             }
             boolean[] keyUsage = leaf.getKeyUsage();
-            if (keyUsage == null || keyUsage.length == 0 || !keyUsage[0] || !hasCodeSigning(leaf)) {
+            if (keyUsage == null || keyUsage.length == 0 || !keyUsage[0] || !ModelSigningBundle.hasCodeSigning(leaf)) {
                 throw untrusted("the Fulcio certificate does not allow digitalSignature with the codeSigning "
                         + "extended key usage");
             }
             return chain.get(0);
         }
         throw untrusted(lastProblem);
-    }
-
-    private static boolean hasCodeSigning(X509Certificate leaf) {
-        try {
-            List<String> usages = leaf.getExtendedKeyUsage();
-            return usages != null && usages.contains(CODE_SIGNING);
-        } catch (CertificateParsingException e) {
-            return false;
-        }
     }
 
     // ---- 4. the embedded SCT ----

@@ -440,7 +440,8 @@ public final class ModelSigningBundle {
         }
     }
 
-    private static boolean hasCodeSigning(X509Certificate leaf) {
+    /** Whether the certificate carries the codeSigning extended key usage (unparseable counts as no). */
+    static boolean hasCodeSigning(X509Certificate leaf) {
         try {
             List<String> usages = leaf.getExtendedKeyUsage();
             return usages != null && usages.contains(CODE_SIGNING);
