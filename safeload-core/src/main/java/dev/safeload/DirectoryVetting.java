@@ -178,14 +178,9 @@ final class DirectoryVetting {
     }
 
     private static Rejection inFile(String file, Rejection rejection) {
-        String message = "file " + SafeText.escape(file) + ": " + rejection.message();
-        if (rejection.limitBreach().isPresent()) {
-            Location location = rejection.location().equals(Location.NONE)
-                    ? Location.entry(SafeText.escape(file)) : rejection.location();
-            return Rejection.limit(rejection.limitBreach().get(), location);
-        }
         Location location = rejection.location().equals(Location.NONE)
                 ? Location.entry(SafeText.escape(file)) : rejection.location();
-        return Rejection.of(rejection.code(), message, location);
+        return rejection.limitBreach().map(breach -> Rejection.limit(breach, location)).orElseGet(() ->
+                Rejection.of(rejection.code(), "file " + SafeText.escape(file) + ": " + rejection.message(), location));
     }
 }

@@ -5,6 +5,7 @@ import dev.safeload.internal.integrity.DirectoryWalk;
 import dev.safeload.internal.integrity.Digests;
 import dev.safeload.internal.integrity.HashAlgorithm;
 import dev.safeload.internal.integrity.IgnoreRules;
+import dev.safeload.internal.integrity.IntegrityCheck;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -74,14 +75,10 @@ final class PrivateCopy {
                     Map<HashAlgorithm, byte[]> copied = copyFile(file.getValue(), to);
                     digests.put(file.getKey(), copied);
                     String blobName = walk.contentAddressed().get(file.getKey());
-                    String actual = java.util.HexFormat.of().formatHex(copied.get(HashAlgorithm.SHA256));
-                    if (blobName != null && !blobName.equals(actual)) {
+                    if (blobName != null) {
                         // The copy holds regular files, so the cache's names must be checked here, while copying.
-                        altered.add(dev.safeload.api.Rejection.of(dev.safeload.api.RejectionCode.HASH_MISMATCH,
-                                SafeText.escape(file.getKey()) + " links to the Hugging Face cache blob " + blobName
-                                        + ", but its content's sha256 is " + actual
-                                        + ": the cached file was altered after download",
-                                dev.safeload.api.Location.entry(SafeText.escape(file.getKey()))));
+                        IntegrityCheck.alteredBlob(file.getKey(), blobName, copied.get(HashAlgorithm.SHA256))
+                                .ifPresent(altered::add);
                     }
                 }
                 if (!altered.isEmpty()) {

@@ -278,7 +278,7 @@ public final class SafeModelLoader {
             resolved = ModelPaths.resolveInside(modelRoot, untrustedName);
         } catch (Reject reject) {
             VerificationResult result = rejected(List.of(reject.rejection()), untrustedName, 0, ModelFormat.UNKNOWN,
-                    List.of("path-guard"), List.of(), start);
+                    List.of("path-guard"), List.of(), start, Provenance.none());
             audit(result);
             return result;
         }
@@ -634,11 +634,6 @@ public final class SafeModelLoader {
         } catch (RuntimeException e) {
             return verifier.getClass().getName();
         }
-    }
-
-    private static VerificationResult rejected(List<Rejection> rejections, String name, long size, ModelFormat format,
-                                               List<String> ran, List<String> notes, long start) {
-        return rejected(rejections, name, size, format, ran, notes, start, Provenance.none());
     }
 
     static VerificationResult rejected(List<Rejection> rejections, String name, long size, ModelFormat format,

@@ -4,14 +4,10 @@ import dev.safeload.SafeModelLoader;
 import dev.safeload.api.VerificationResult;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -75,18 +71,7 @@ public class PinnedVerifyBenchmark {
 
     @Benchmark
     public byte[] jdkSha256() throws Exception {
-        MessageDigest digest = MessageDigest.getInstance("SHA-256");
-        ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            while (channel.read(buffer) >= 0) {
-                buffer.flip();
-                digest.update(buffer);
-                buffer.clear();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return digest.digest();
+        return HashMain.jdkSha256(file);
     }
 
     @Benchmark

@@ -96,25 +96,15 @@ public final class Digests {
      */
     public static final class HashingStream extends InputStream {
         private final FileChannel channel;
-        private final boolean owned;
         private long position;
         private final Map<HashAlgorithm, MessageDigest> digests;
         private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES);
         private boolean eof;
         private Map<HashAlgorithm, byte[]> result;
 
-        public HashingStream(Path file, Set<HashAlgorithm> algorithms) throws IOException {
-            this(FileChannel.open(file, StandardOpenOption.READ), true, algorithms);
-        }
-
         /** Reads an open file from its start with positional reads; does not close it. */
         public HashingStream(FileChannel channel, Set<HashAlgorithm> algorithms) {
-            this(channel, false, algorithms);
-        }
-
-        private HashingStream(FileChannel channel, boolean owned, Set<HashAlgorithm> algorithms) {
             this.channel = channel;
-            this.owned = owned;
             this.digests = start(algorithms);
             buffer.limit(0);
         }
@@ -164,29 +154,21 @@ public final class Digests {
             return n;
         }
 
-        /** Whether the reader reached the end: only then are the digests those of the whole file. */
-        public boolean atEof() {
-            return eof && !buffer.hasRemaining();
-        }
-
-        /** Reads the rest (hashing it), closes the file and returns the digests; idempotent. */
+        /** Reads the rest (hashing it) and returns the digests; idempotent. */
         public Map<HashAlgorithm, byte[]> drainAndFinish() throws IOException {
             if (result == null) {
                 buffer.position(buffer.limit());
                 while (fill()) {
                     buffer.position(buffer.limit());
                 }
-                close();
                 result = finish(digests);
             }
             return result;
         }
 
+        /** Leaves the channel open: it belongs to the caller. */
         @Override
-        public void close() throws IOException {
-            if (owned) {
-                channel.close();
-            }
+        public void close() {
         }
     }
 }

@@ -40,15 +40,4 @@ public final class IgnoreRules {
             return false;
         };
     }
-
-    /** Whether signature bytes are a JSON document (a model-signing bundle) rather than a detached signature. */
-    public static boolean looksLikeJson(byte[] bytes) {
-        for (byte b : bytes) {
-            if (b == ' ' || b == '\t' || b == '\r' || b == '\n') {
-                continue;
-            }
-            return b == '{';
-        }
-        return false;
-    }
 }

@@ -77,6 +77,17 @@ public final class IntegrityCheck {
         }
     }
 
+    /** Whether signature bytes are a JSON document (a model-signing bundle) rather than a detached signature. */
+    static boolean looksLikeJson(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b == ' ' || b == '\t' || b == '\r' || b == '\n') {
+                continue;
+            }
+            return b == '{';
+        }
+        return false;
+    }
+
     private static Map<HashAlgorithm, byte[]> digests(FileChannel channel, Set<HashAlgorithm> algorithms,
                                                       Map<HashAlgorithm, byte[]> known) throws IOException {
         return known.keySet().containsAll(algorithms) ? known : Digests.of(channel, algorithms);
@@ -136,7 +147,7 @@ public final class IntegrityCheck {
         }
         Map<HashAlgorithm, byte[]> digests;
         boolean signedStatementHolds = false;
-        if (signatureBytes != null && IgnoreRules.looksLikeJson(signatureBytes)) {
+        if (signatureBytes != null && looksLikeJson(signatureBytes)) {
             digests = digests(channel, algorithms, known);
             byte[] sha256 = digests.get(HashAlgorithm.SHA256);
             SortedMap<String, Path> single = new TreeMap<>(Map.of(".", file));
@@ -179,7 +190,7 @@ public final class IntegrityCheck {
         VerifiedStatement statement = null;
         if (policy.signaturesRequired() && signature != null) {
             byte[] bytes = readManifest(signature, "signature");
-            if (!IgnoreRules.looksLikeJson(bytes)) {
+            if (!looksLikeJson(bytes)) {
                 rejections.add(Rejection.of(RejectionCode.SIGNATURE_INVALID, "signature "
                         + SafeText.escape(signature.getFileName().toString()) + " is a detached signature, which covers"
                         + " one file, not a directory; sign the directory with OpenSSF model signing, or sign a pin"
@@ -254,6 +265,18 @@ public final class IntegrityCheck {
         return recorded;
     }
 
+    /** {@return a rejection if a cache blob's content does not hash to the SHA-256 it is named by} */
+    public static Optional<Rejection> alteredBlob(String name, String blobHex, byte[] sha256) {
+        byte[] named = HexFormat.of().parseHex(blobHex);
+        if (MessageDigest.isEqual(named, sha256)) {
+            return Optional.empty();
+        }
+        return Optional.of(Rejection.of(RejectionCode.HASH_MISMATCH, SafeText.escape(name)
+                + " links to the Hugging Face cache blob " + blobHex + ", but its content's sha256 is "
+                + HexFormat.of().formatHex(sha256) + ": the cached file was altered after download",
+                Location.entry(SafeText.escape(name))));
+    }
+
     /**
      * A Hugging Face cache names each LFS blob by the SHA-256 of its content: a blob whose content differs from
      * its name was altered after download. Matching names are not a pin (anyone who can write the cache can
@@ -263,16 +286,10 @@ public final class IntegrityCheck {
                                               List<Rejection> rejections, List<String> notes) {
         int matching = 0;
         for (Map.Entry<String, String> blob : walk.contentAddressed().entrySet()) {
-            String actual = HexFormat.of().formatHex(digests.get(blob.getKey()).get(HashAlgorithm.SHA256));
-            if (MessageDigest.isEqual(actual.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
-                    blob.getValue().getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
-                matching++;
-            } else {
-                rejections.add(Rejection.of(RejectionCode.HASH_MISMATCH, SafeText.escape(blob.getKey())
-                        + " links to the Hugging Face cache blob " + blob.getValue() + ", but its content's sha256 is "
-                        + actual + ": the cached file was altered after download",
-                        Location.entry(SafeText.escape(blob.getKey()))));
-            }
+            Optional<Rejection> altered = alteredBlob(blob.getKey(), blob.getValue(),
+                    digests.get(blob.getKey()).get(HashAlgorithm.SHA256));
+            altered.ifPresent(rejections::add);
+            matching += altered.isEmpty() ? 1 : 0;
         }
         if (matching > 0) {
             notes.add(matching + " Hugging Face cache blob(s) match the SHA-256 they are named by (not a pin: the"
